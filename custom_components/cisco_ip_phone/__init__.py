@@ -1,0 +1,1 @@
+"""Cisco IP Phone Provisioning: Home Assistant serves Cisco 79xx phones."""
