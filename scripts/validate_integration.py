@@ -931,15 +931,17 @@ def load_translations(integration: Path, report: Report) -> dict[str, Any] | Non
                 f"'{path}' uses a [%key:...%] reference, which custom "
                 "integrations cannot resolve",
             )
-    for section in ("entity", "exceptions", "issues", "services"):
+    depth = {"entity": 2, "exceptions": 1, "issues": 1, "services": 1}
+    for section, levels in depth.items():
         for path, _ in walk_strings(english.get(section, {})):
-            for part in path.split(".")[:2]:
-                if not KEY_PATTERN.match(part):
-                    report.error(
-                        "translations/en.json",
-                        f"key '{section}.{path}' must be lowercase a-z, 0-9, _ or -",
-                    )
-                    break
+            parts = path.split(".")[:levels]
+            bad = next((p for p in parts if not KEY_PATTERN.match(p)), None)
+            if bad is not None:
+                key = ".".join(parts[: parts.index(bad) + 1])
+                report.error(
+                    "translations/en.json",
+                    f"key '{section}.{key}' must be lowercase a-z, 0-9, _ or -",
+                )
     return english
 
 
@@ -1150,7 +1152,10 @@ def quality_evidence(
             any("discovery" in f for f in flow_functions),
             "a discovery step in config_flow.py",
         ),
-        "repair-issues": (bool(facts.issue_keys), "a translated repair issue"),
+        "repair-issues": (
+            "async_create_issue" in facts.source,
+            "an async_create_issue",
+        ),
         "config-entry-unloading": (
             "async_unload_entry" in facts.functions.get("__init__", set()),
             "async_unload_entry in __init__.py",
