@@ -1,0 +1,675 @@
+"""A simulated Cisco 7940/7960: a real TFTP and SIP peer on loopback.
+
+A physical 79xx cannot exist in a test run, so this module plays one, as
+faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.1):
+
+* old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and compare the
+  first four characters with their own image; SCCP 3.x refuses to go beyond
+  SIP 6.3 / SCCP 5.x ("Load ID Incorrect", the user's notes);
+* the universal application loader hunts ``CTLSEP<MAC>.tlv``,
+  ``SEP<MAC>.cnf.xml`` (stops there when found, LOG-TEO), ``SIP<MAC>.cnf``
+  (stops when it names an image, the user's log), ``MGC<MAC>.cnf``,
+  ``XMLDefault.cnf.xml``, then checks ``<image>.loads`` and downloads the
+  loader (reboot) and the application (reboot) it names;
+* the SIP application fetches ``SIPDefault.cnf``, ``<tftp_cfg_dir>SIP<MAC>.cnf``,
+  then ``RINGLIST.DAT`` and ``<dial_template>.xml`` in parallel;
+* a check-sync NOTIFY is answered ``200 OK``; after the idle delay the phone
+  fetches ``syncinfo.xml`` and ``dialplan.xml`` and reboots only when the SYNC
+  for its image differs from its ``sync`` value.
+
+It parses what it downloads with its own small parsers, independent of the
+engine's, so a test that passes means two implementations agree.
+
+Command line: ``python -m tests.simphone --server 127.0.0.1:6969 --mac
+00:11:22:33:44:55`` boots once and prints each request like a TFTP log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+import re
+import sys
+import time
+import uuid
+from xml.etree import ElementTree
+
+from tests.simphone_tftp import TftpResult, tftp_read
+
+MODEL_IDS: Mapping[str, int] = {"7960": 7, "7940": 8}
+
+
+class PhoneState(StrEnum):
+    """Where a boot ended, as the handset would show it."""
+
+    OFF = "off"
+    REGISTERED = "registered"  # lines and proxy configured: it would REGISTER
+    UNPROVISIONED = "unprovisioned"  # W362 No Valid Line Names Provisioned
+    SCCP_RUNNING = "sccp_running"
+    FIRMWARE_ERROR = "firmware_error"  # an image file is missing or broken
+    LOAD_ID_INCORRECT = "load_id_incorrect"  # the hop is too far for its loader
+    TFTP_ERROR = "tftp_error"  # "TFTP timeout": no server answered
+    REBOOT_LIMIT = "reboot_limit"  # kept rebooting: a loop between files
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneTimings:
+    """Delays of a real 7960 (reference §7.1), and a fast set for tests."""
+
+    rrq_timeout: float = 4.0
+    rrq_retries: int = 5
+    app_start_delay: float = 23.0  # from the image check to SIPDefault.cnf
+    reboot_delay: float = 26.0  # from the end of a download to the next hunt
+    sync_idle_delay: float = 20.0  # check-sync: wait until idle for 20 s
+
+    @classmethod
+    def real(cls) -> PhoneTimings:
+        """Return the timings seen in the logs."""
+        return cls()
+
+    @classmethod
+    def fast(cls) -> PhoneTimings:
+        """Return timings for tests: same order of events, no waiting."""
+        return cls(
+            rrq_timeout=0.5,
+            rrq_retries=3,
+            app_start_delay=0.0,
+            reboot_delay=0.0,
+            sync_idle_delay=0.05,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One file the phone asked for, as a TFTP server log would list it."""
+
+    name: str
+    outcome: str
+    size: int
+    port: int
+    blocks: int
+    retransmits: int
+    at: float
+    duration: float
+
+    def log_lines(self) -> list[str]:
+        """Render like the user's TFTP server log (seed notes)."""
+        stamp = datetime.fromtimestamp(self.at).strftime("%d/%m %H:%M:%S.%f")[:-3]
+        lines = [
+            f"Connection on port {self.port} [{stamp}]",
+            f"Read request for file <{self.name}>. Mode octet [{stamp}]",
+        ]
+        if self.outcome == "ok":
+            plural = "blk" if self.blocks == 1 else "blks"
+            lines.append(
+                f"<{self.name}>: received {self.blocks} {plural}, {self.size} bytes "
+                f"in {self.duration:.0f} s. {self.retransmits} blk resent [{stamp}]"
+            )
+        else:
+            lines.append(f"File <{self.name}> : {self.outcome} [{stamp}]")
+        return lines
+
+
+@dataclass(slots=True)
+class BootReport:
+    """What one power-on did: every request, the reboots, where it ended."""
+
+    requests: list[RequestRecord] = field(default_factory=list)
+    state: PhoneState = PhoneState.OFF
+    firmware: str = ""
+    reboots: int = 0
+    error: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Return the requested names, in order."""
+        return [record.name for record in self.requests]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a check-sync NOTIFY made the phone do."""
+
+    fetched: list[str]
+    rebooted: bool
+    boot: BootReport | None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """What the phone's firmware needs to know about an image name."""
+
+    name: str
+    protocol: str  # "sip", "sccp", "mgcp", "loader"
+    major: int
+    minor: int
+
+
+_DASHED = re.compile(r"^P0([0SM])3-(\d{1,2})-(\d{1,2})-(\d{1,2})", re.IGNORECASE)
+_SCCP_LONG = re.compile(r"^P003(\d{2})(\d{2})", re.IGNORECASE)
+_EIGHT_THREE = re.compile(r"^P0([0SM])3(\d{2})(\d{2})$", re.IGNORECASE)
+_PROTOCOLS = {"0": "sccp", "s": "sip", "m": "mgcp"}
+
+
+def parse_image(name: str) -> Image:
+    """Decode ``P0S3-8-12-00``, ``P00303020214``, ``P0S30203`` (ref. §3.1)."""
+    if match := _DASHED.match(name):
+        protocol = _PROTOCOLS[match[1].lower()]
+        if protocol == "sccp":
+            protocol = "loader"  # P003-xx-y-zz: the universal application loader
+        return Image(name, protocol, int(match[2]), int(match[3]))
+    if match := _SCCP_LONG.match(name):
+        return Image(name, "sccp", int(match[1]), int(match[2]))
+    if match := _EIGHT_THREE.match(name):
+        return Image(name, _PROTOCOLS[match[1].lower()], int(match[2]), int(match[3]))
+    raise ValueError(f"not a 79x0 image name: {name!r}")
+
+
+def uses_universal_loader(image: Image) -> bool:
+    """Tell whether an image boots through the loader hunt (SIP >= 7, SCCP >= 6)."""
+    if image.protocol == "sip":
+        return image.major >= 7
+    if image.protocol == "sccp":
+        return image.major >= 6
+    return True
+
+
+def parse_cnf(data: bytes) -> dict[str, str]:
+    """Parse the 79x0 ``name: value`` format (reference §2.2), leniently."""
+    values: dict[str, str] = {}
+    for raw in data.decode("latin-1").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, rest = line.partition(":")
+        if not sep or not key.strip() or " " in key.strip():
+            continue
+        rest = rest.strip()
+        if rest.startswith('"'):
+            value = rest[1:].split('"', 1)[0]
+        else:
+            value = rest.split(";", 1)[0].strip()
+        values[key.strip()] = value
+    return values
+
+
+def parse_load_information(data: bytes, model_id: int) -> tuple[str, str] | None:
+    """Return (protocol, image) named by a SEP/XMLDefault file, or None."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return None
+    protocol = (root.findtext("deviceProtocol") or "").strip().lower()
+    for tag in (f"loadInformation{model_id}", "loadInformation"):
+        element = root.find(f".//{tag}")
+        if element is not None and (element.text or "").strip():
+            return protocol, (element.text or "").strip()
+    return None
+
+
+def parse_loads(data: bytes) -> tuple[str | None, str | None]:
+    """Return the loader and application names listed in a ``.loads`` file."""
+    names = [m.decode() for m in re.findall(rb"[\w.-]+\.sb[n2]", data)]
+    loader = next((n[: -len(".sbn")] for n in names if n.endswith(".sbn")), None)
+    app = next((n[: -len(".sb2")] for n in names if n.endswith(".sb2")), None)
+    return loader, app
+
+
+def parse_syncinfo(data: bytes) -> dict[str, str]:
+    """Return image -> SYNC from ``syncinfo.xml`` (``*`` allowed)."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return {}
+    return {
+        element.get("VERSION", ""): element.get("SYNC", "")
+        for element in root.iter("IMAGE")
+        if element.get("VERSION")
+    }
+
+
+class _Reboot(Exception):  # noqa: N818 - control flow, not an error
+    """The phone restarts (after a download, or to apply image_version)."""
+
+
+class _Stop(Exception):  # noqa: N818
+    """The boot ends in ``state`` (steady or failed)."""
+
+    def __init__(self, state: PhoneState, error: str | None = None) -> None:
+        super().__init__(state)
+        self.state = state
+        self.error = error
+
+
+class SimulatedPhone:
+    """One Cisco 7940/7960 with a flash (firmware, loader, sync) and a network."""
+
+    def __init__(
+        self,
+        mac: str,
+        *,
+        model: str = "7960",
+        firmware: str = "P0S3-8-12-00",
+        server: tuple[str, int] = ("127.0.0.1", 69),
+        timings: PhoneTimings | None = None,
+        sip_port: int = 0,
+        max_reboots: int = 6,
+        on_request: asyncio.Queue[RequestRecord] | None = None,
+    ) -> None:
+        self.mac = re.sub(r"[^0-9A-Fa-f]", "", mac).upper()
+        if len(self.mac) != 12:
+            raise ValueError(f"not a MAC address: {mac!r}")
+        if model not in MODEL_IDS:
+            raise ValueError(f"only 7940/7960 are simulated, not {model!r}")
+        image = parse_image(firmware)
+        self.model = model
+        self.firmware = firmware
+        # A phone on a universal-loader image also has that loader in flash.
+        self.loader: str | None = (
+            "P003" + firmware[4:] if uses_universal_loader(image) else None
+        )
+        self.sync = "1"
+        self.server = server
+        self.timings = timings or PhoneTimings.fast()
+        self.max_reboots = max_reboots
+        self.state = PhoneState.OFF
+        self.config: dict[str, str] = {}
+        self.sync_reports: asyncio.Queue[SyncReport] = asyncio.Queue()
+        self._on_request = on_request
+        self._sip_port_wanted = sip_port
+        self._sip: asyncio.DatagramTransport | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._report = BootReport()
+
+    # -- public API ----------------------------------------------------------
+
+    @property
+    def sip_port(self) -> int:
+        """Return the UDP port the phone's SIP stack listens on."""
+        if self._sip is None:
+            raise RuntimeError("call start_sip() first")
+        return int(self._sip.get_extra_info("sockname")[1])
+
+    async def boot(self) -> BootReport:
+        """Power the phone on and run until it settles, fails or loops."""
+        report = self._report = BootReport()
+        while True:
+            try:
+                await self._one_boot()
+            except _Reboot:
+                report.reboots += 1
+                if report.reboots > self.max_reboots:
+                    self._finish(PhoneState.REBOOT_LIMIT, "kept rebooting")
+                    break
+                await asyncio.sleep(self.timings.reboot_delay)
+                continue
+            except _Stop as stop:
+                self._finish(stop.state, stop.error)
+            break
+        report.firmware = self.firmware
+        return report
+
+    async def start_sip(self) -> None:
+        """Listen for SIP on UDP (check-sync NOTIFY) at 127.0.0.1:sip_port."""
+        loop = asyncio.get_running_loop()
+        self._sip, _ = await loop.create_datagram_endpoint(
+            lambda: _SipListener(self),
+            local_addr=(self.server[0], self._sip_port_wanted),
+        )
+
+    async def stop(self) -> None:
+        """Close the SIP socket and wait for any check-sync work to end."""
+        if self._sip is not None:
+            self._sip.close()
+            self._sip = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- one boot --------------------------------------------------------------
+
+    def _finish(self, state: PhoneState, error: str | None) -> None:
+        self.state = self._report.state = state
+        self._report.error = error
+
+    async def _fetch(self, name: str) -> TftpResult:
+        result = await tftp_read(
+            self.server,
+            name,
+            timeout=self.timings.rrq_timeout,
+            retries=self.timings.rrq_retries,
+        )
+        record = RequestRecord(
+            name,
+            result.outcome,
+            len(result.data),
+            result.port,
+            result.blocks,
+            result.retransmits,
+            time.time(),
+            result.duration,
+        )
+        self._report.requests.append(record)
+        if self._on_request is not None:
+            self._on_request.put_nowait(record)
+        if result.outcome == "timeout":
+            raise _Stop(PhoneState.TFTP_ERROR, f"TFTP timeout on {name}")
+        return result
+
+    async def _one_boot(self) -> None:
+        image = parse_image(self.firmware)
+        if self.loader is None and not uses_universal_loader(image):
+            await self._old_image_boot(image)
+        else:
+            await self._loader_hunt()
+        current = parse_image(self.firmware)
+        if current.protocol == "sip":
+            await self._sip_application(current)
+        else:
+            await self._sccp_application()
+
+    async def _old_image_boot(self, image: Image) -> None:
+        """SIP <= 6.x / SCCP <= 5.x: OS79XX.TXT decides (reference §1.2)."""
+        result = await self._fetch("OS79XX.TXT")
+        if not result.ok:
+            return
+        # Only the line break is dropped: a trailing space stays part of the
+        # name, as on real phones (CSCdv19260, reference §2.1).
+        target = result.data.decode("latin-1").split("\n", 1)[0].rstrip("\r")
+        if target and target != self.firmware:
+            await self._old_image_load(image, target)
+
+    async def _old_image_load(self, image: Image, target: str) -> None:
+        try:
+            wanted = parse_image(target.strip())
+        except ValueError:
+            wanted = None
+        same_family = target[:4].upper() == self.firmware[:4].upper()
+        if (
+            wanted
+            and same_family
+            and (wanted.major, wanted.minor)
+            <= (
+                image.major,
+                image.minor,
+            )
+        ):
+            return  # same protocol, not newer: keep running
+        suffix = (
+            ".sbn"
+            if wanted and wanted.protocol == "loader" and image.major >= 5
+            else ".bin"
+        )
+        name = target + suffix
+        result = await self._fetch(name)
+        if not result.ok:
+            raise _Stop(PhoneState.FIRMWARE_ERROR, f"{name}: {result.outcome}")
+        if wanted is None or not result.data:
+            raise _Stop(PhoneState.FIRMWARE_ERROR, f"{name} is not an image")
+        if (
+            image.protocol == "sccp"
+            and image.major < 5
+            and not _reachable_from_sccp3(wanted)
+        ):
+            raise _Stop(
+                PhoneState.LOAD_ID_INCORRECT,
+                f"{target} cannot be loaded from {self.firmware}: go through "
+                "SIP 6.3 or SCCP 5.x first",
+            )
+        if wanted.protocol == "loader":
+            self.loader = target
+        else:
+            self.firmware = target
+        raise _Reboot
+
+    async def _loader_hunt(self) -> None:
+        """Universal application loader (reference §1.3)."""
+        await self._fetch(f"CTLSEP{self.mac}.tlv")
+        target = await self._hunt_target()
+        if target is None:
+            return
+        loads = await self._fetch(f"{target}.loads")
+        if not loads.ok:
+            raise _Stop(PhoneState.FIRMWARE_ERROR, f"{target}.loads: {loads.outcome}")
+        loader, app = parse_loads(loads.data)
+        if loader is None or app is None:
+            raise _Stop(PhoneState.FIRMWARE_ERROR, f"{target}.loads lists no images")
+        if loader != self.loader:
+            await self._download(f"{loader}.sbn")
+            self.loader = loader
+            raise _Reboot
+        if app != self.firmware:
+            await self._download(f"{app}.sb2")
+            self.firmware = app
+            raise _Reboot
+
+    async def _hunt_target(self) -> str | None:
+        model_id = MODEL_IDS[self.model]
+        sep = await self._fetch(f"SEP{self.mac}.cnf.xml")
+        if sep.ok:
+            found = parse_load_information(sep.data, model_id)
+            return found[1] if found else None
+        sip = await self._fetch(f"SIP{self.mac}.cnf")
+        if sip.ok and (image := parse_cnf(sip.data).get("image_version")):
+            return image
+        await self._fetch(f"MGC{self.mac}.cnf")
+        default = await self._fetch("XMLDefault.cnf.xml")
+        if default.ok and (found := parse_load_information(default.data, model_id)):
+            return found[1]
+        return None
+
+    async def _download(self, name: str) -> None:
+        result = await self._fetch(name)
+        if not result.ok or not result.data:
+            detail = result.outcome if not result.ok else "empty file"
+            raise _Stop(PhoneState.FIRMWARE_ERROR, f"{name}: {detail}")
+
+    async def _sip_application(self, image: Image) -> None:
+        """SIP application start (reference §1.4)."""
+        await asyncio.sleep(self.timings.app_start_delay)
+        default = await self._fetch("SIPDefault.cnf")
+        config = parse_cnf(default.data) if default.ok else {}
+        prefix = config.get("tftp_cfg_dir", "./")
+        own = await self._fetch(f"{prefix}SIP{self.mac}.cnf")
+        if own.ok:
+            config.update(parse_cnf(own.data))
+        self.config = config
+        self.sync = config.get("sync", self.sync)
+        extras = ["RINGLIST.DAT"]
+        if template := config.get("dial_template"):
+            extras.append(f"{template}.xml")
+        try:
+            async with asyncio.TaskGroup() as group:  # in parallel, like LOG-TEO
+                for name in extras:
+                    group.create_task(self._fetch(name))
+        except* _Stop as failed:
+            raise failed.exceptions[0] from None
+        wanted = config.get("image_version", "")
+        if wanted and wanted != self.firmware:
+            if self.loader is None:  # old images load image_version themselves
+                await self._old_image_load(image, wanted)
+            else:  # DOC72029: reboot; the loader fetches the named image
+                raise _Reboot
+        if own.ok and config.get("line1_name") and config.get("proxy1_address"):
+            raise _Stop(PhoneState.REGISTERED)
+        raise _Stop(PhoneState.UNPROVISIONED, "W362 No Valid Line Names Provisioned")
+
+    async def _sccp_application(self) -> None:
+        """SCCP firmware: its config, then locale files (LOG-JH)."""
+        await asyncio.sleep(self.timings.app_start_delay)
+        await self._fetch(f"SEP{self.mac}.cnf.xml")
+        await self._fetch(f"/{self.model}-font.xml")
+        await self._fetch(f"US/{self.model}-tones.xml")
+        raise _Stop(PhoneState.SCCP_RUNNING)
+
+    # -- check-sync ----------------------------------------------------------
+
+    def _notified(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._check_sync())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _check_sync(self) -> None:
+        """Reference §4.1: wait until idle, read syncinfo.xml, maybe reboot."""
+        await asyncio.sleep(self.timings.sync_idle_delay)
+        self._report = BootReport()
+        fetched: list[str] = []
+        try:
+            info = await self._fetch("syncinfo.xml")
+            await self._fetch("dialplan.xml")
+        except _Stop:
+            self.sync_reports.put_nowait(SyncReport(["syncinfo.xml"], False, None))
+            return
+        fetched = ["syncinfo.xml", "dialplan.xml"]
+        table = parse_syncinfo(info.data) if info.ok else {}
+        wanted = table.get(self.firmware, table.get("*"))
+        if wanted is None or wanted == self.sync:
+            self.sync_reports.put_nowait(SyncReport(fetched, False, None))
+            return
+        report = await self.boot()
+        self.sync_reports.put_nowait(SyncReport(fetched, True, report))
+
+
+def _reachable_from_sccp3(target: Image) -> bool:
+    """The user's notes: from SCCP 3.x only SIP <= 6.3 or SCCP 5.x load."""
+    if target.protocol == "sip":
+        return (target.major, target.minor) <= (6, 3)
+    return target.protocol == "sccp" and target.major == 5
+
+
+class _SipListener(asyncio.DatagramProtocol):
+    """Just enough SIP for ``NOTIFY Event: check-sync`` (reference §4.1)."""
+
+    def __init__(self, phone: SimulatedPhone) -> None:
+        self.phone = phone
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        text = data.decode("utf-8", "replace")
+        head, _, _ = text.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or not parts[2].startswith("SIP/2.0"):
+            return  # not a SIP request: a real phone drops it
+        headers = _headers(lines[1:])
+        if parts[0] != "NOTIFY":
+            self._answer(addr, headers, "501 Not Implemented")
+        elif headers.get("event", "").split(";")[0].strip().lower() != "check-sync":
+            self._answer(addr, headers, "489 Bad Event")
+        else:
+            self._answer(addr, headers, "200 OK")
+            self.phone._notified()
+
+    def _answer(
+        self, addr: tuple[str, int], headers: dict[str, str], status: str
+    ) -> None:
+        assert self.transport is not None
+        to = headers.get("to", "")
+        if to and ";tag=" not in to:
+            to += f";tag={uuid.uuid4().hex[:8]}"
+        reply = [f"SIP/2.0 {status}"]
+        for name, value in (
+            ("Via", headers.get("via", "")),
+            ("From", headers.get("from", "")),
+            ("To", to),
+            ("Call-ID", headers.get("call-id", "")),
+            ("CSeq", headers.get("cseq", "")),
+        ):
+            if value:
+                reply.append(f"{name}: {value}")
+        reply += [f"User-Agent: Cisco-CP{self.phone.model}G/8.0", "Content-Length: 0"]
+        self.transport.sendto(("\r\n".join(reply) + "\r\n\r\n").encode(), addr)
+
+
+_COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "o": "event"}
+
+
+def _headers(lines: Sequence[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if sep:
+            key = name.strip().lower()
+            headers[_COMPACT.get(key, key)] = value.strip()
+    return headers
+
+
+# -- command line --------------------------------------------------------------
+
+
+def _server(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``python -m tests.simphone``."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/simulate-phone",
+        description="Boot a simulated Cisco 7940/7960 against a TFTP server.",
+    )
+    parser.add_argument("--server", type=_server, default=("127.0.0.1", 69))
+    parser.add_argument("--mac", required=True)
+    parser.add_argument("--model", choices=sorted(MODEL_IDS), default="7960")
+    parser.add_argument("--firmware", default="P0S3-8-12-00")
+    parser.add_argument("--max-reboots", type=int, default=6)
+    parser.add_argument(
+        "--real-timings",
+        action="store_true",
+        help="wait like a real phone (4 s retransmits, ~23 s app start)",
+    )
+    return parser
+
+
+async def _run(args: argparse.Namespace) -> int:
+    queue: asyncio.Queue[RequestRecord] = asyncio.Queue()
+    phone = SimulatedPhone(
+        args.mac,
+        model=args.model,
+        firmware=args.firmware,
+        server=args.server,
+        timings=PhoneTimings.real() if args.real_timings else PhoneTimings.fast(),
+        max_reboots=args.max_reboots,
+        on_request=queue,
+    )
+    task = asyncio.create_task(phone.boot())
+    while not task.done() or not queue.empty():
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            print("\n".join(getter.result().log_lines()), flush=True)
+        else:
+            getter.cancel()
+    report = task.result()
+    print(
+        f"Phone {phone.mac} ({phone.model}): {report.state.value}, firmware "
+        f"{report.firmware}, {report.reboots} reboot(s)"
+        + (f" - {report.error}" if report.error else "")
+    )
+    return 0 if report.state is PhoneState.REGISTERED else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Boot one simulated phone; exit 0 when it ends up registered."""
+    args = build_parser().parse_args(argv)
+    try:
+        SimulatedPhone(args.mac, model=args.model, firmware=args.firmware)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
