@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import re
 
-from .firmware_names import EXTENSIONS, FirmwareNameError, Role, parse_image_name
+from .firmware import EXTENSIONS, FirmwareNameError, Role, parse_image_name
 from .phone import mac_from_filename
 
 
