@@ -1,0 +1,381 @@
+"""pyftpdlib handlers: accounts, lockout, atomic uploads and events.
+
+Everything here runs in the FTP thread. The only ways out of it are the
+thread-safe ``SessionContext.emit`` (events for the event loop) and the
+locked counters, so no handler ever touches the asyncio loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import errno
+import hmac
+import logging
+import math
+import os
+import select
+import sys
+import time
+from typing import Any
+
+from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.handlers.ftp.data import DTPHandler
+
+from .ftp_events import FtpEvent, FtpEventKind, StatsCounter
+from .ftp_fs import JailedFS, PartialUpload, is_partial_name
+from .ftp_lockout import LoginGuard
+from .ftp_settings import FtpSettings, TlsMode
+
+_LOGGER = logging.getLogger(__name__)
+
+BANNER = "Cisco IP Phone provisioning FTP server ready."
+# list, read, upload, make folders, rename; "d" (delete) is an option.
+BASE_PERMISSIONS = "elrwmf"
+# How long after an upload's data EOF the control connection must still be
+# up for the upload to count (see AtomicDTPHandler).
+COMMIT_GRACE_SECONDS = 0.01
+_HANGUP = select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL
+
+
+@dataclass(slots=True)
+class SessionContext:
+    """What every session of one server shares (FTP thread only)."""
+
+    root: str
+    guard: LoginGuard
+    stats: StatsCounter
+    emit: Callable[[FtpEvent], None]
+    sessions: set[Any] = field(default_factory=set)
+
+    def relative(self, path: str) -> str:
+        """Return ``path`` relative to the root, with ``/`` separators."""
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+
+class AccountAuthorizer(DummyAuthorizer):  # type: ignore[misc]
+    """The configured accounts, all jailed in the root; no anonymous login."""
+
+    def __init__(self, users: dict[str, str], root: str, perm: str) -> None:
+        super().__init__()
+        self._passwords = {name: password.encode() for name, password in users.items()}
+        for name in users:
+            self.add_user(name, "", root, perm=perm)
+
+    def validate_authentication(
+        self, username: str, password: str, handler: Any
+    ) -> None:
+        """Compare in constant time; unknown users cost the same as known."""
+        expected = self._passwords.get(username)
+        given = password.encode("utf-8", "surrogateescape")
+        match = hmac.compare_digest(given, expected or b"\x00" * 16)
+        if expected is None or not match:
+            raise AuthenticationFailed("Authentication failed.")
+
+
+def _client_hung_up(channel: Any) -> bool:
+    """Whether the control connection's peer has gone (killed client)."""
+    if getattr(channel, "_closed", True):
+        return True
+    try:
+        fd = channel.socket.fileno()
+    except (AttributeError, OSError):
+        return True
+    if fd < 0:
+        return True
+    poller = select.poll()
+    poller.register(fd, _HANGUP)
+    return bool(poller.poll(0))
+
+
+def _store_error(err: OSError, outcome: str) -> str:
+    """FTP reply for a failed write: 452 when the disk is full, else 451."""
+    code = 452 if err.errno in (errno.ENOSPC, errno.EDQUOT) else 451
+    reason = os.strerror(err.errno) if err.errno else str(err)
+    return f"{code} {reason}; {outcome}."
+
+
+class AtomicDTPHandler(DTPHandler):  # type: ignore[misc]
+    """Data channel that publishes an upload only when it really completed.
+
+    A stream-mode upload ends with the data connection's EOF, which a
+    killed client also produces; so the upload only counts as complete if
+    the control connection is still there to hear the reply. The two FINs
+    of a killed client can arrive in either order, so the check waits a
+    few milliseconds (``commit_grace``) after the data EOF.
+    """
+
+    commit_grace = COMMIT_GRACE_SECONDS
+    aborted = False
+    _grace_pending = False
+
+    def handle_close(self) -> None:
+        if (
+            self.receive
+            and not self._closed
+            and not self._grace_pending
+            and isinstance(self.file_obj, PartialUpload)
+        ):
+            self._grace_pending = True
+            self.del_channel()
+            self.ioloop.call_later(
+                self.commit_grace, self._end_of_upload, _errback=self.handle_error
+            )
+            return
+        super().handle_close()
+
+    def _end_of_upload(self) -> None:
+        if self._closed:  # the session ended meanwhile
+            return
+        self.add_channel()
+        super().handle_close()
+
+    def close(self) -> None:
+        upload = self.file_obj if isinstance(self.file_obj, PartialUpload) else None
+        if (
+            upload is not None
+            and not self._closed
+            and self.receive
+            and self.transfer_finished
+            and not self.aborted
+            and not upload.committed
+        ):
+            self._commit(upload)
+        super().close()
+        if upload is not None and upload.discard():
+            self.cmd_channel.context.stats.add(failed_uploads=1)
+
+    def handle_error(self) -> None:
+        # pyftpdlib loses the errno of a failed write ("426 None"); keep it.
+        cause = getattr(sys.exc_info()[1], "__cause__", None)
+        if self.receive and isinstance(cause, OSError) and cause.errno:
+            self._resp = (_store_error(cause, "upload aborted"), _LOGGER.warning)
+            self.close()
+            return
+        super().handle_error()
+
+    def _commit(self, upload: PartialUpload) -> None:
+        channel = self.cmd_channel
+        if _client_hung_up(channel):
+            self.transfer_finished = False
+            self._resp = ("426 Connection lost; upload discarded.", _LOGGER.info)
+            return
+        try:
+            size = upload.commit()
+        except OSError as err:
+            self.transfer_finished = False
+            self._resp = (_store_error(err, "upload not stored"), _LOGGER.warning)
+            return
+        channel.upload_committed(upload.name, size)
+
+
+class SessionMixin:
+    """Behaviour shared by the plain and the TLS control channel."""
+
+    context: SessionContext
+    allow_active = False
+
+    # Attributes provided by FTPHandler (declared for the type checker).
+    remote_ip: str
+    remote_port: int
+    username: str
+    fs: Any
+    _restart_position: int
+    _closed: bool
+    _closing: bool
+    _uploads: set[PartialUpload]
+
+    respond: Callable[..., None]
+    close_when_done: Callable[[], None]
+
+    def handle(self) -> None:
+        context = self.context
+        context.stats.add(connections=1)
+        context.sessions.add(self)
+        self._uploads = set()
+        remaining = context.guard.refused_for(self.remote_ip)
+        if remaining > 0:
+            context.stats.add(refused_connections=1)
+            self.respond(
+                "421 Too many failed logins from your address; "
+                f"try again in {math.ceil(remaining)} s."
+            )
+            self.close_when_done()
+            return
+        super().handle()  # type: ignore[misc]
+
+    def close(self) -> None:
+        super().close()  # type: ignore[misc]
+        self.context.sessions.discard(self)
+        for upload in getattr(self, "_uploads", ()):
+            if upload.discard():
+                self.context.stats.add(failed_uploads=1)
+        self._uploads = set()
+
+    def _client(self) -> tuple[str, int]:
+        return (str(self.remote_ip), int(self.remote_port or 0))
+
+    def on_login(self, username: str) -> None:
+        self.context.guard.record_success(self.remote_ip)
+        self.context.stats.add(logins=1)
+
+    def on_login_failed(self, username: str, password: str) -> None:
+        context = self.context
+        context.stats.add(login_failures=1)
+        now = time.time()
+        client = self._client()
+        context.emit(
+            FtpEvent(FtpEventKind.LOGIN_FAILED, None, None, username, client, now)
+        )
+        duration = context.guard.record_failure(self.remote_ip)
+        if duration is None:
+            return
+        context.stats.add(lockouts=1)
+        _LOGGER.warning(
+            "FTP: %s locked out for %d s after repeated failed logins (last user %r)",
+            self.remote_ip,
+            duration,
+            username,
+        )
+        context.emit(
+            FtpEvent(
+                FtpEventKind.LOCKOUT,
+                None,
+                None,
+                username,
+                client,
+                now,
+                lockout_seconds=duration,
+            )
+        )
+        if not self._closed and not self._closing:
+            self.respond(
+                f"421 Too many failed logins; try again in {math.ceil(duration)} s."
+            )
+            self.close_when_done()
+
+    def upload_committed(self, path: str, size: int) -> None:
+        """Count a published upload and tell the engine (called by the DTP)."""
+        context = self.context
+        context.stats.add(uploads=1, upload_bytes=size)
+        context.emit(
+            FtpEvent(
+                FtpEventKind.UPLOAD_COMPLETED,
+                context.relative(path),
+                size,
+                self.username,
+                self._client(),
+                time.time(),
+            )
+        )
+
+    def on_file_sent(self, file: str) -> None:
+        self.context.stats.add(downloads=1)
+
+    def ftp_STOR(self, file: str, mode: str = "w") -> str | None:  # noqa: N802
+        if self._restart_position:
+            self._restart_position = 0
+            self.respond("550 Resuming uploads is not supported; send the whole file.")
+            return None
+        if is_partial_name(file.rpartition(os.sep)[2]):
+            self.respond("550 That name is reserved for uploads in progress.")
+            return None
+        if self.fs.isdir(file):
+            self.respond("550 Is a directory.")
+            return None
+        self._uploads = {u for u in self._uploads if not (u.committed or u.discarded)}
+        result: str | None = super().ftp_STOR(file, mode)  # type: ignore[misc]
+        queued = getattr(self, "_in_dtp_queue", None)
+        data = getattr(self, "data_channel", None)
+        for candidate in (
+            queued[0] if queued else None,
+            getattr(data, "file_obj", None),
+        ):
+            if isinstance(candidate, PartialUpload):
+                self._uploads.add(candidate)
+        return result
+
+    def ftp_ABOR(self, line: str) -> None:  # noqa: N802
+        data = getattr(self, "data_channel", None)
+        if data is not None:
+            data.aborted = True  # never publish what an ABOR interrupted
+        super().ftp_ABOR(line)  # type: ignore[misc]
+
+    def ftp_STOU(self, line: str) -> None:  # noqa: N802
+        self.respond("502 STOU is not supported; use STOR with a file name.")
+
+    def ftp_CWD(self, path: str) -> str | None:  # noqa: N802
+        # pyftpdlib's version changes the process-wide working folder.
+        try:
+            self.fs.chdir(path)
+        except OSError as err:
+            self.respond(f"550 {os.strerror(err.errno or errno.EIO)}.")
+            return None
+        self.respond(f'250 "{self.fs.cwd}" is the current directory.')
+        return path
+
+    def ftp_PORT(self, line: str) -> None:  # noqa: N802
+        if not self.allow_active:
+            self.respond("502 Active mode is disabled; use passive mode (PASV).")
+            return
+        super().ftp_PORT(line)  # type: ignore[misc]
+
+    def ftp_EPRT(self, line: str) -> None:  # noqa: N802
+        if not self.allow_active:
+            self.respond("502 Active mode is disabled; use passive mode (EPSV).")
+            return
+        super().ftp_EPRT(line)  # type: ignore[misc]
+
+
+class PlainSessionHandler(SessionMixin, FTPHandler):  # type: ignore[misc]
+    """Control channel without TLS."""
+
+    dtp_handler = AtomicDTPHandler
+
+
+def build_handler(
+    settings: FtpSettings,
+    context: SessionContext,
+    *,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> type[Any]:
+    """Return a handler class configured for one server instance."""
+    perm = BASE_PERMISSIONS + ("d" if settings.allow_delete else "")
+    fs_class = type(
+        "ServerJailedFS", (JailedFS,), {"fsync_uploads": settings.fsync_uploads}
+    )
+    attrs: dict[str, Any] = {
+        "context": context,
+        "authorizer": AccountAuthorizer(dict(settings.users), context.root, perm),
+        "abstracted_fs": fs_class,
+        "banner": BANNER,
+        "timeout": settings.idle_timeout,
+        "auth_failed_timeout": settings.auth_failed_delay,
+        "max_login_attempts": settings.max_login_attempts,
+        "masquerade_address": settings.masquerade_address,
+        "passive_ports": (
+            range(settings.passive_ports[0], settings.passive_ports[1] + 1)
+            if settings.passive_ports
+            else None
+        ),
+        "allow_active": settings.allow_active,
+        "permit_foreign_addresses": False,
+        "permit_privileged_ports": False,
+    }
+    if settings.tls is TlsMode.OFF:
+        return type("FtpSessionHandler", (PlainSessionHandler,), attrs)
+    from .ftp_tls_handler import TlsSessionHandler
+
+    required = settings.tls is TlsMode.REQUIRED
+    attrs.update(
+        certfile=certfile,
+        keyfile=keyfile,
+        ssl_context=None,
+        tls_control_required=required,
+        tls_data_required=required,
+    )
+    handler: type[Any] = type("FtpsSessionHandler", (TlsSessionHandler,), attrs)
+    handler.get_ssl_context()
+    return handler
