@@ -161,7 +161,7 @@ _LINE_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{1,64}$")
 _AUTH_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#@$%&=,-]{1,64}$")
 _TIME_ZONE = re.compile(r"^[A-Za-z0-9+-]{1,10}$")
 _XML_TIME_ZONE = re.compile(r"^[A-Za-z0-9 /().+,-]{1,64}$")
-_DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)A?$")
+_DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)$")
 _MESSAGES_URI = re.compile(r"^[A-Za-z0-9*#+.@_-]{0,64}$")
 _URL = re.compile(r"^https?://[\x21-\x7e]{1,248}$")
 _DIAL_MATCH = re.compile(r"^[0-9*#.,+\\]{1,64}$")
@@ -497,6 +497,11 @@ class RingTone:
             max_len=RING_NAME_MAX,
             required=True,
         )
+        if self.display_name != self.display_name.strip():
+            raise SettingsError(
+                "ring_tones.display_name may not start or end with a space",
+                field="ring_tones.display_name",
+            )
         _check_pattern(
             self.file_name,
             "ring_tones.file_name",
@@ -533,7 +538,8 @@ PHONE_PASSWORD_MAX = 31
 class Line:
     """One line key: the SIP account it registers and how it is labelled.
 
-    ``auth_name`` defaults to ``name`` when empty.
+    ``auth_name`` defaults to ``name`` when empty; one equal to ``name`` is
+    stored empty, so a setting has one spelling and imports round-trip.
     """
 
     name: str
@@ -554,6 +560,8 @@ class Line:
                 "line.name UNPROVISIONED marks an unused line; remove the line instead",
                 field="line.name",
             )
+        if self.auth_name == self.name:
+            object.__setattr__(self, "auth_name", "")
         if self.auth_name:
             _check_pattern(
                 self.auth_name,
