@@ -12,6 +12,7 @@ from custom_components.cisco_ip_phone.provisioning.firmware import (
     FirmwareVersion,
     Protocol,
     Role,
+    boots_universal_loader,
     expected_loader_name,
     is_firmware_name,
     parse_image_name,
@@ -247,3 +248,21 @@ def test_dashed_names_round_trip(
     image = parse_image_name(name)
     assert image.version == FirmwareVersion(major, minor, sub)
     assert image.base == name
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("P00303020214", False),
+        ("P00305000300", False),
+        ("P00306000400", True),
+        ("P0S3-06-3-00", False),
+        ("P0S3-07-4-00", True),
+        ("P0S30801", False),  # 8.3-style names are always single images
+        ("P0M3-08-1-00", True),
+        ("P003-8-12-00", True),
+        ("SIP41.8-5-4S", True),
+    ],
+)
+def test_boots_universal_loader(name: str, expected: bool) -> None:
+    assert boots_universal_loader(parse_image_name(name)) is expected

@@ -371,6 +371,20 @@ def is_firmware_name(name: str) -> bool:
     return True
 
 
+def boots_universal_loader(image: FirmwareImage) -> bool:
+    """Tell whether an image belongs to the universal-loader era.
+
+    Such images are told through the configuration and come as a ``.loads``
+    set; older ones (and every 8.3-style name) are single files named in
+    ``OS79XX.TXT``. Java phone images and the loader itself always count.
+    """
+    if image.family is not Family.F79X0 or image.protocol is Protocol.UNIVERSAL:
+        return True
+    if _EIGHT_THREE.match(image.base):
+        return False
+    return _loader_era(image.protocol, image.version)
+
+
 def expected_loader_name(image: FirmwareImage) -> str:
     """Return the loader name Cisco ships with a 79x0 image of this spelling.
 
