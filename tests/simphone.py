@@ -171,7 +171,7 @@ def parse_image(name: str) -> Image:
 
 def uses_universal_loader(image: Image) -> bool:
     """Tell whether an image boots through the loader hunt (SIP >= 7, SCCP >= 6)."""
-    if image.protocol == "sip":
+    if image.protocol in ("sip", "mgcp"):
         return image.major >= 7
     if image.protocol == "sccp":
         return image.major >= 6

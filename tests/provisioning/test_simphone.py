@@ -13,10 +13,17 @@ import tftpy
 
 from tests.simphone import (
     BootReport,
+    Image,
     PhoneState,
     PhoneTimings,
     SimulatedPhone,
     main,
+    parse_cnf,
+    parse_image,
+    parse_load_information,
+    parse_loads,
+    parse_syncinfo,
+    uses_universal_loader,
 )
 
 MAC = "000E84C060A6"
@@ -387,3 +394,95 @@ def test_command_line_refuses_bad_arguments(
     assert "not a MAC" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--mac", MAC, "--server", "nohost"])
+
+
+def test_image_names_decode_like_the_reference() -> None:
+    assert parse_image("P0S3-8-12-00") == Image("P0S3-8-12-00", "sip", 8, 12)
+    assert parse_image("P003-08-2-00").protocol == "loader"
+    assert parse_image("P00303020214") == Image("P00303020214", "sccp", 3, 2)
+    assert parse_image("P0S30203") == Image("P0S30203", "sip", 2, 3)
+    assert uses_universal_loader(parse_image("P003-8-12-00"))
+    assert not uses_universal_loader(parse_image("P0M3-06-0-00"))
+
+
+def test_cnf_parser_reads_what_working_files_contain() -> None:
+    text = (
+        b"# comment\n\n"
+        b'proxy1_port:"5060"\n'
+        b"cnf_join_enable : 0 ; trailing comment\n"
+        b'phone_label: "a;b"\n'
+        b"no separator here\n"
+        b"bad key: 1\n"
+        b': "no key"\n'
+    )
+    assert parse_cnf(text) == {
+        "proxy1_port": "5060",
+        "cnf_join_enable": "0",
+        "phone_label": "a;b",
+    }
+
+
+def test_broken_xml_names_no_image() -> None:
+    assert parse_load_information(b"<device>", 7) is None
+    assert parse_load_information(b"<device/>", 7) is None
+    assert parse_syncinfo(b"<SYNCINFO>") == {}
+    assert parse_loads(b"nothing listed") == (None, None)
+
+
+async def test_old_phone_without_os79xx_runs_its_image(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    (tftp_root / "SIPDefault.cnf").write_bytes(b"image_version: P0S3-06-1-00\n")
+    (tftp_root / f"SIP{MAC}.cnf").write_bytes(SIP_MAC)
+    report = await boot(phone(server, firmware="P0S3-06-3-00"))
+    assert report.names[0] == "OS79XX.TXT"
+    assert report.requests[0].outcome == "not_found"
+    assert report.state is PhoneState.REGISTERED  # an older image_version is kept
+
+
+async def test_old_sip_phone_loads_image_version_from_its_config(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    (tftp_root / "SIPDefault.cnf").write_bytes(b"image_version: P0S3-06-4-00\n")
+    (tftp_root / "P0S3-06-4-00.bin").write_bytes(b"sip 6.4")
+    report = await boot(phone(server, firmware="P0S3-06-3-00"))
+    assert "P0S3-06-4-00.bin" in report.names
+    assert report.firmware == "P0S3-06-4-00"
+    assert report.reboots == 1
+
+
+async def test_sccp3_may_go_to_sccp5(server: tuple[str, int], tftp_root: Path) -> None:
+    (tftp_root / "OS79XX.TXT").write_bytes(b"P00305000300\n")
+    (tftp_root / "P00305000300.bin").write_bytes(b"sccp 5")
+    report = await boot(phone(server, firmware="P00303020214"))
+    assert report.firmware == "P00305000300"
+    assert report.state is PhoneState.SCCP_RUNNING
+
+
+async def test_empty_image_or_unparsable_manifest_is_an_error(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    (tftp_root / "OS79XX.TXT").write_bytes(b"garbage\n")
+    (tftp_root / "garbage.bin").write_bytes(b"x")
+    report = await boot(phone(server, firmware="P00303020214"))
+    assert report.state is PhoneState.FIRMWARE_ERROR
+    (tftp_root / f"SEP{MAC}.cnf.xml").write_bytes(SEP_SIP)
+    (tftp_root / "P0S3-8-12-00.loads").write_bytes(b"no file names")
+    report = await boot(phone(server))
+    assert report.error == "P0S3-8-12-00.loads lists no images"
+
+
+async def test_non_sip_datagrams_are_dropped(server: tuple[str, int]) -> None:
+    target = phone(server)
+    await target.start_sip()
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, remote_addr=("127.0.0.1", target.sip_port)
+    )
+    try:
+        transport.sendto(b"hello")
+        answer = await _notify(target.sip_port)  # still alive, answers SIP
+        assert answer.startswith("SIP/2.0 200 OK")
+    finally:
+        transport.close()
+        await target.stop()
