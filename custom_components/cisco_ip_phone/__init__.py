@@ -1,1 +1,75 @@
 """Cisco IP Phone Provisioning: Home Assistant serves Cisco 79xx phones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, STORAGE_VERSION
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .provisioning.phone import ProvisioningError
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> bool:
+    """Start the provisioning server of this entry."""
+    try:
+        hub = CiscoPhoneHub(hass, entry)
+    except ProvisioningError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_settings",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    await hub.async_start()
+    entry.runtime_data = hub
+    entry.async_on_unload(hub.async_stop)
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_stop_on_event)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: CiscoPhoneConfigEntry
+) -> None:
+    """Apply phone and option changes in place; reload for new ports or root.
+
+    This listener is the only reaction to entry changes: the flows never use
+    the reload helpers, so both cannot fight over the entry.
+    """
+    if not entry.runtime_data.async_apply_entry():
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> bool:
+    """Stop the servers (through ``async_on_unload``) and unload platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> None:
+    """Delete the stored observations of a removed server."""
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+    ).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant,
+    entry: CiscoPhoneConfigEntry,
+    device: dr.DeviceEntry,
+) -> bool:
+    """Allow deleting a device only when no configured phone backs it."""
+    hub = entry.runtime_data
+    macs = {mac for domain, mac in device.identifiers if domain == DOMAIN}
+    if entry.entry_id in macs:
+        return False
+    return not any(mac in hub.phones for mac in macs)

@@ -1,0 +1,94 @@
+"""Binary sensors: is a phone's config current, are the servers listening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .entity import CiscoPhoneEntity, CiscoServerEntity
+
+PARALLEL_UPDATES = 0
+
+CONFIG_UP_TO_DATE = BinarySensorEntityDescription(
+    key="config_up_to_date",
+    translation_key="config_up_to_date",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerBinaryDescription(BinarySensorEntityDescription):
+    """A state of the provisioning server."""
+
+    is_on_fn: Callable[[CiscoPhoneHub], bool]
+
+
+SERVER_BINARY_SENSORS: tuple[ServerBinaryDescription, ...] = (
+    ServerBinaryDescription(
+        key="tftp_listening",
+        translation_key="tftp_listening",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda hub: hub.tftp_running,
+    ),
+    ServerBinaryDescription(
+        key="ftp_listening",
+        translation_key="ftp_listening",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda hub: hub.ftp_running,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CiscoPhoneConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the server's binary sensors and each phone's, now and later."""
+    hub = entry.runtime_data
+    async_add_entities(
+        CiscoServerBinarySensor(hub, description)
+        for description in SERVER_BINARY_SENSORS
+    )
+
+    @callback
+    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
+        async_add_entities(
+            [CiscoConfigUpToDate(hub, phone, CONFIG_UP_TO_DATE)],
+            config_subentry_id=subentry_id,
+        )
+
+    for phone in hub.phones.values():
+        add_phone(phone.subentry_id, phone)
+    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+
+
+class CiscoConfigUpToDate(CiscoPhoneEntity, BinarySensorEntity):
+    """On when the phone has fetched the current version of its files."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return False while changed files wait for the phone ("pending")."""
+        return self.hub.config_up_to_date(self.mac)
+
+
+class CiscoServerBinarySensor(CiscoServerEntity, BinarySensorEntity):
+    """Whether one of the servers is listening."""
+
+    entity_description: ServerBinaryDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return the listening state."""
+        return self.entity_description.is_on_fn(self.hub)

@@ -1,0 +1,444 @@
+"""Config flow: the provisioning server, its options, and discovered phones.
+
+One server per Home Assistant, enforced here (not with
+``single_config_entry``, which would also abort discovery flows). Phones are
+config subentries (see ``config_flow_phone``). A phone that asks for its
+files without being configured starts an ``integration_discovery`` flow
+whose unique id is its MAC, so "ignore" is remembered by Home Assistant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+import socket
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from .config_flow_phone import PhoneSubentryFlowHandler, model_selector
+from .const import (
+    CONF_DISCOVERY,
+    CONF_FTP_PASSWORD,
+    CONF_FTP_PORT,
+    CONF_FTP_USERNAME,
+    CONF_HOST,
+    CONF_IMPORT_FOLDER,
+    CONF_PASSIVE_END,
+    CONF_PASSIVE_START,
+    CONF_ROOT,
+    CONF_TFTP_PORT,
+    DEFAULT_FTP_PORT,
+    DEFAULT_FTP_USERNAME,
+    DEFAULT_HOST,
+    DEFAULT_PASSIVE_END,
+    DEFAULT_PASSIVE_START,
+    DEFAULT_ROOT_NAME,
+    DEFAULT_TFTP_PORT,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_PHONE,
+)
+from .import_phones import import_phones
+from .provisioning.ftp_settings import FtpSettings, FtpSettingsError
+from .provisioning.phone import (
+    MODELS,
+    Codec,
+    InvalidMacError,
+    PhoneConfig,
+    ProvisioningError,
+    ServerSettings,
+    normalize_mac,
+)
+from .server_config import settings_from_options
+from .validation import check_bind, check_folder
+
+TITLE = "Cisco IP phone provisioning"
+
+PORT = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
+    )
+)
+TEXT = selector.TextSelector()
+PASSWORD = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+PORT_KEYS = (CONF_TFTP_PORT, CONF_FTP_PORT, CONF_PASSIVE_START, CONF_PASSIVE_END)
+
+
+def server_schema(defaults: Mapping[str, Any], *, with_import: bool) -> vol.Schema:
+    """Return the form of the server's connection settings."""
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(CONF_ROOT, default=defaults[CONF_ROOT]): TEXT,
+        vol.Required(CONF_HOST, default=defaults[CONF_HOST]): TEXT,
+        vol.Required(CONF_TFTP_PORT, default=defaults[CONF_TFTP_PORT]): PORT,
+        vol.Required(CONF_FTP_PORT, default=defaults[CONF_FTP_PORT]): PORT,
+        vol.Required(CONF_PASSIVE_START, default=defaults[CONF_PASSIVE_START]): PORT,
+        vol.Required(CONF_PASSIVE_END, default=defaults[CONF_PASSIVE_END]): PORT,
+        vol.Required(CONF_FTP_USERNAME, default=defaults[CONF_FTP_USERNAME]): TEXT,
+        vol.Required(
+            CONF_FTP_PASSWORD, default=defaults.get(CONF_FTP_PASSWORD, vol.UNDEFINED)
+        ): PASSWORD,
+    }
+    if with_import:
+        fields[vol.Required(CONF_IMPORT_FOLDER, default=False)] = (
+            selector.BooleanSelector()
+        )
+    return vol.Schema(fields)
+
+
+def _normalise(hass_config_dir: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the entry data: ints for ports, an absolute root folder."""
+    data = {
+        key: user_input[key]
+        for key in (CONF_HOST, CONF_FTP_USERNAME, CONF_FTP_PASSWORD)
+    }
+    data[CONF_HOST] = str(data[CONF_HOST]).strip()
+    for key in PORT_KEYS:
+        data[key] = int(user_input[key])
+    root = Path(str(user_input[CONF_ROOT]).strip()).expanduser()
+    data[CONF_ROOT] = str(root if root.is_absolute() else Path(hass_config_dir, root))
+    return data
+
+
+def _check_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """Check what needs no I/O: ranges and the FTP account."""
+    errors: dict[str, str] = {}
+    if data[CONF_PASSIVE_START] > data[CONF_PASSIVE_END]:
+        errors[CONF_PASSIVE_END] = "passive_range_reversed"
+    elif data[CONF_PASSIVE_START] <= data[CONF_FTP_PORT] <= data[CONF_PASSIVE_END]:
+        errors[CONF_FTP_PORT] = "ftp_port_in_passive_range"
+    try:
+        FtpSettings(
+            host=data[CONF_HOST] or DEFAULT_HOST,
+            port=data[CONF_FTP_PORT],
+            users={data[CONF_FTP_USERNAME]: data[CONF_FTP_PASSWORD]},
+        )
+    except FtpSettingsError:
+        errors[CONF_FTP_USERNAME] = "invalid_ftp_account"
+    return errors
+
+
+class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up the provisioning server; confirm discovered phones."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self._discovered: dict[str, str] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> CiscoPhoneOptionsFlow:
+        """Return the options flow (generated-file tunables)."""
+        return CiscoPhoneOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Phones are subentries of the server."""
+        return {SUBENTRY_PHONE: PhoneSubentryFlowHandler}
+
+    # The server -----------------------------------------------------------------
+
+    async def _async_validate(
+        self, user_input: Mapping[str, Any], running: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Return normalised data and form errors (folder, values, binding).
+
+        Ports the running server already holds are not bound again.
+        """
+        data = _normalise(self.hass.config.config_dir, user_input)
+        errors = _check_values(data)
+        if folder_error := await self.hass.async_add_executor_job(
+            check_folder, Path(data[CONF_ROOT])
+        ):
+            errors[CONF_ROOT] = folder_error
+        for key, kind in (
+            (CONF_TFTP_PORT, socket.SOCK_DGRAM),
+            (CONF_FTP_PORT, socket.SOCK_STREAM),
+        ):
+            if key in errors or (
+                running is not None
+                and running[key] == data[key]
+                and running[CONF_HOST] == data[CONF_HOST]
+            ):
+                continue
+            if bind_error := await self.hass.async_add_executor_job(
+                check_bind, data[CONF_HOST], data[key], kind
+            ):
+                errors[key] = bind_error
+        return data, errors
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where and how to serve phones; create the one server."""
+        if self._async_current_entries(include_ignore=False):
+            return self.async_abort(reason="already_configured")
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        defaults: Mapping[str, Any] = {
+            CONF_ROOT: self.hass.config.path(DEFAULT_ROOT_NAME),
+            CONF_HOST: DEFAULT_HOST,
+            CONF_TFTP_PORT: DEFAULT_TFTP_PORT,
+            CONF_FTP_PORT: DEFAULT_FTP_PORT,
+            CONF_PASSIVE_START: DEFAULT_PASSIVE_START,
+            CONF_PASSIVE_END: DEFAULT_PASSIVE_END,
+            CONF_FTP_USERNAME: DEFAULT_FTP_USERNAME,
+        }
+        if user_input is not None:
+            defaults = user_input
+            data, errors = await self._async_validate(user_input, None)
+            subentries: list[ConfigSubentry] = []
+            options: dict[str, Any] = {CONF_DISCOVERY: True}
+            if not errors and user_input.get(CONF_IMPORT_FOLDER):
+                try:
+                    imported = await self.hass.async_add_executor_job(
+                        import_phones, Path(data[CONF_ROOT])
+                    )
+                except (ProvisioningError, OSError) as err:
+                    errors["base"] = "import_failed"
+                    placeholders["error"] = str(err)
+                else:
+                    subentries = [phone_subentry(phone) for phone in imported.phones]
+                    if imported.settings is not None:
+                        options |= imported.settings.as_dict()
+                    for warning in imported.warnings:
+                        LOGGER.warning("Import of %s: %s", data[CONF_ROOT], warning)
+            if not errors:
+                return self.async_create_entry(
+                    title=TITLE,
+                    data=data,
+                    options=options,
+                    subentries=[
+                        {
+                            "data": dict(sub.data),
+                            "subentry_type": sub.subentry_type,
+                            "title": sub.title,
+                            "unique_id": sub.unique_id,
+                        }
+                        for sub in subentries
+                    ],
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=server_schema(defaults, with_import=True),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change folder, address, ports or FTP account.
+
+        The entry is only updated here; its update listener reloads it (one
+        mechanism, no reload helper on top of a listener).
+        """
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        defaults: Mapping[str, Any] = entry.data
+        if user_input is not None:
+            defaults = user_input
+            running = entry.data if entry.state is ConfigEntryState.LOADED else None
+            data, errors = await self._async_validate(user_input, running)
+            if not errors:
+                self.hass.config_entries.async_update_entry(entry, data=data)
+                return self.async_abort(reason="reconfigure_successful")
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=server_schema(defaults, with_import=False),
+            errors=errors,
+        )
+
+    # Discovered phones ------------------------------------------------------------
+
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Handle a phone that asked for its files but is not configured."""
+        try:
+            mac = normalize_mac(str(discovery_info.get("mac", "")))
+        except InvalidMacError:
+            return self.async_abort(reason="invalid_discovery_info")
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
+        server = self._server_entry()
+        if server is None:
+            return self.async_abort(reason="no_server")
+        if any(sub.unique_id == mac for sub in server.subentries.values()):
+            return self.async_abort(reason="already_configured")
+        model = str(discovery_info.get("model") or "")
+        file = str(discovery_info.get("file") or "")
+        if model not in MODELS:
+            model = "7960" if file.lower().endswith("cnf") else "79xx"
+        self._discovered = {
+            "mac": mac,
+            "ip": str(discovery_info.get("ip") or "?"),
+            "model": model,
+        }
+        self.context["title_placeholders"] = {
+            "model": model,
+            "ip": self._discovered["ip"],
+        }
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm the phone; it becomes a phone subentry of the server."""
+        server = self._server_entry()
+        if server is None:
+            return self.async_abort(reason="no_server")
+        mac = self._discovered["mac"]
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {**self._discovered, "error": ""}
+        if user_input is not None:
+            try:
+                phone = PhoneConfig(
+                    mac=mac,
+                    model=user_input["model"],
+                    label=user_input.get("label", ""),
+                )
+            except ProvisioningError as err:
+                errors["base"] = "invalid_setting"
+                placeholders["error"] = str(err)
+            else:
+                self.hass.config_entries.async_add_subentry(
+                    server, phone_subentry(phone)
+                )
+                return self.async_abort(reason="phone_added")
+        model = self._discovered["model"]
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    "model", default=model if model in MODELS else "7960"
+                ): model_selector(),
+                vol.Optional("label", default=""): TEXT,
+            }
+        )
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _server_entry(self) -> ConfigEntry | None:
+        """Return the provisioning server's entry (the non-ignored one)."""
+        entries = self._async_current_entries(include_ignore=False)
+        return entries[0] if entries else None
+
+
+def phone_subentry(phone: PhoneConfig) -> ConfigSubentry:
+    """Return the subentry that stores one phone."""
+    return ConfigSubentry(
+        data=MappingProxyType(phone.as_dict()),
+        subentry_type=SUBENTRY_PHONE,
+        title=phone_title(phone),
+        unique_id=phone.mac,
+    )
+
+
+def phone_title(phone: PhoneConfig) -> str:
+    """Return the name shown for a phone: its label, else model and MAC."""
+    return phone.label or f"Cisco {phone.model} {phone.mac}"
+
+
+OPTION_FIELDS: dict[str, Any] = {
+    "sip_proxy": TEXT,
+    "sip_port": PORT,
+    "proxy_register": selector.BooleanSelector(),
+    "outbound_proxy": TEXT,
+    "outbound_proxy_port": PORT,
+    "ntp_server": TEXT,
+    "time_zone": TEXT,
+    "date_format": TEXT,
+    "time_format_24hr": selector.BooleanSelector(),
+    "dst_auto_adjust": selector.BooleanSelector(),
+    "preferred_codec": selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=[codec.value for codec in Codec],
+            translation_key="preferred_codec",
+        )
+    ),
+    "image_79x0": TEXT,
+    "phone_password": PASSWORD,
+    "messages_uri": TEXT,
+    "nat_enable": selector.BooleanSelector(),
+    "nat_address": TEXT,
+}
+INT_OPTIONS = ("sip_port", "outbound_proxy_port")
+
+
+def option_key(key: str, value: Any) -> vol.Marker:
+    """Return the schema key of an option.
+
+    Text is optional with the current value suggested, so clearing a field
+    really clears it (a default would silently put the old value back).
+    """
+    if OPTION_FIELDS[key] in (TEXT, PASSWORD):
+        return vol.Optional(key, default="", description={"suggested_value": value})
+    return vol.Required(key, default=value)
+
+
+class CiscoPhoneOptionsFlow(OptionsFlow):
+    """Tunables of the generated files; applied without restarting servers."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and validate the server-wide phone settings."""
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        current = {
+            **ServerSettings().as_dict(),
+            CONF_DISCOVERY: True,
+            **self.config_entry.options,
+        }
+        if user_input is not None:
+            options = {**self.config_entry.options, **user_input}
+            for key in INT_OPTIONS:
+                options[key] = int(options[key])
+            try:
+                settings_from_options(options)
+            except ProvisioningError as err:
+                field = err.field if err.field in OPTION_FIELDS else "base"
+                errors[field or "base"] = "invalid_setting"
+                placeholders["error"] = str(err)
+                current.update(user_input)
+            else:
+                return self.async_create_entry(data=options)
+        schema = vol.Schema(
+            {
+                **{
+                    option_key(key, current[key]): field
+                    for key, field in OPTION_FIELDS.items()
+                },
+                vol.Required(
+                    CONF_DISCOVERY, default=current[CONF_DISCOVERY]
+                ): selector.BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )

@@ -1,0 +1,73 @@
+"""Base entities: one for a phone's device, one for the server's device."""
+
+from __future__ import annotations
+
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import CiscoPhoneHub, PhoneEntry
+
+
+class CiscoHubEntity(Entity):
+    """An entity pushed by the hub: it re-renders whenever the hub changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, hub: CiscoPhoneHub, description: EntityDescription) -> None:
+        self.hub = hub
+        self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the hub for as long as the entity exists."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.hub.async_add_listener(self._handle_hub_update))
+
+    def _handle_hub_update(self) -> None:
+        """Write the new state."""
+        self.async_write_ha_state()
+
+
+class CiscoPhoneEntity(CiscoHubEntity):
+    """An entity of one configured phone; unavailable while TFTP is down."""
+
+    def __init__(
+        self, hub: CiscoPhoneHub, phone: PhoneEntry, description: EntityDescription
+    ) -> None:
+        super().__init__(hub, description)
+        self.mac = phone.mac
+        self._attr_unique_id = f"{phone.mac}_{description.key}"
+        observation = hub.observation(phone.mac)
+        firmware = observation.firmware if observation is not None else None
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, phone.mac)},
+            connections={(CONNECTION_NETWORK_MAC, dr.format_mac(phone.mac))},
+            manufacturer=MANUFACTURER,
+            model=phone.model_name,
+            model_id=str(phone.config.model),
+            name=hub.entry.subentries[phone.subentry_id].title,
+            sw_version=str(firmware) if firmware else None,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return whether the server that watches the phone is running."""
+        return self.hub.tftp_running
+
+
+class CiscoServerEntity(CiscoHubEntity):
+    """An entity of the provisioning server's own device."""
+
+    def __init__(self, hub: CiscoPhoneHub, description: EntityDescription) -> None:
+        super().__init__(hub, description)
+        entry_id = hub.entry.entry_id
+        self._attr_unique_id = f"{entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry_id)},
+            manufacturer="Home Assistant",
+            model="TFTP/FTP provisioning server",
+            name=hub.entry.title,
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )

@@ -1,0 +1,28 @@
+"""Import an existing TFTP folder of ``SIP<MAC>.cnf`` files as phones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .provisioning.cnf import import_folder
+from .provisioning.phone import PhoneConfig, ServerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class FolderImport:
+    """The phones of a folder, and the server-wide settings they shared."""
+
+    phones: list[PhoneConfig]
+    settings: ServerSettings | None
+    warnings: list[str]
+
+
+def import_phones(root: Path) -> FolderImport:
+    """Read the folder with the engine's parser (blocking: run in an executor)."""
+    results = import_folder(root)
+    return FolderImport(
+        phones=[result.phone for result in results],
+        settings=results[0].settings if results else None,
+        warnings=[warning for result in results for warning in result.warnings],
+    )

@@ -1,0 +1,89 @@
+"""Helpers shared by the Home Assistant tests (data of a server and a phone).
+
+Servers in tests are real: entries point at free loopback ports, picked by
+binding port 0, and a temporary TFTP root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import socket
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+
+from custom_components.cisco_ip_phone.const import (
+    CONF_FTP_PASSWORD,
+    CONF_FTP_PORT,
+    CONF_FTP_USERNAME,
+    CONF_HOST,
+    CONF_PASSIVE_END,
+    CONF_PASSIVE_START,
+    CONF_ROOT,
+    CONF_TFTP_PORT,
+    SUBENTRY_PHONE,
+)
+
+PHONE_MAC = "00113A4B5C6D"
+LINE_PASSWORD = "line-secret-1"
+FTP_PASSWORD = "ftp-secret-2"
+
+
+def free_port(kind: socket.SocketKind) -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def server_data(root: Path) -> dict[str, Any]:
+    """Return entry data for a server on free loopback ports."""
+    passive = free_port(socket.SOCK_STREAM)
+    return {
+        CONF_ROOT: str(root),
+        CONF_HOST: "127.0.0.1",
+        CONF_TFTP_PORT: free_port(socket.SOCK_DGRAM),
+        CONF_FTP_PORT: free_port(socket.SOCK_STREAM),
+        CONF_PASSIVE_START: passive,
+        CONF_PASSIVE_END: passive,
+        CONF_FTP_USERNAME: "cisco",
+        CONF_FTP_PASSWORD: FTP_PASSWORD,
+    }
+
+
+def phone_data(mac: str = PHONE_MAC, model: str = "7960") -> dict[str, Any]:
+    """Return the subentry data of a phone with one line."""
+    return {
+        "mac": mac,
+        "model": model,
+        "label": "Desk",
+        "lines": [
+            {
+                "name": "1001",
+                "auth_name": "1001",
+                "password": LINE_PASSWORD,
+                "display_name": "Alice",
+                "short_name": "1001",
+            }
+        ],
+        "proxy_address": "",
+        "proxy_port": None,
+        "image": "",
+        "dial_plan": True,
+        "phone_password": None,
+    }
+
+
+def phone_subentry_data(
+    mac: str = PHONE_MAC, model: str = "7960"
+) -> ConfigSubentryData:
+    """Return a phone subentry as MockConfigEntry takes it."""
+    return ConfigSubentryData(
+        data=MappingProxyType(phone_data(mac, model)),
+        subentry_id=f"sub_{mac}",
+        subentry_type=SUBENTRY_PHONE,
+        title="Desk",
+        unique_id=mac,
+    )

@@ -1,0 +1,415 @@
+"""The server's config flow: create, every form error and its recovery, reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+import errno
+from pathlib import Path
+import socket
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.cisco_ip_phone.config_flow import OPTION_FIELDS
+from custom_components.cisco_ip_phone.const import (
+    CONF_DISCOVERY,
+    CONF_FTP_PORT,
+    CONF_HOST,
+    CONF_IMPORT_FOLDER,
+    CONF_PASSIVE_END,
+    CONF_PASSIVE_START,
+    CONF_ROOT,
+    CONF_TFTP_PORT,
+    DOMAIN,
+)
+from custom_components.cisco_ip_phone.provisioning.phone import ServerSettings
+from custom_components.cisco_ip_phone.validation import check_folder
+
+from .ha_common import PHONE_MAC, server_data
+
+pytest_plugins = ["tests.fixtures_ha"]
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Keep flow tests to the flow: no servers start on entry creation."""
+    with patch(
+        "custom_components.cisco_ip_phone.async_setup_entry", return_value=True
+    ) as mock:
+        yield mock
+
+
+async def _start(hass: HomeAssistant) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return result
+
+
+def _user_input(root: Path, **changes: Any) -> dict[str, Any]:
+    data = server_data(root)
+    data[CONF_IMPORT_FOLDER] = False
+    data.update(changes)
+    return data
+
+
+async def test_user_flow_creates_server_and_folder(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    result = await _start(hass)
+    schema_defaults = {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if key.default is not vol.UNDEFINED
+    }
+    assert schema_defaults[CONF_TFTP_PORT] == 69
+    assert schema_defaults[CONF_ROOT] == hass.config.path("cisco_ip_phone")
+    root = tmp_path / "new" / "tftp"
+    user_input = _user_input(root)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Cisco IP phone provisioning"
+    del user_input[CONF_IMPORT_FOLDER]
+    assert result["data"] == user_input
+    assert result["options"] == {CONF_DISCOVERY: True}
+    assert root.is_dir()
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_relative_folder_is_inside_the_config_folder(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(Path("phones"))
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ROOT] == str(tmp_path / "phones")
+
+
+async def test_only_one_server(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_ignored_phone_does_not_count_as_a_server(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    MockConfigEntry(domain=DOMAIN, source="ignore", unique_id=PHONE_MAC).add_to_hass(
+        hass
+    )
+    await _start(hass)
+
+
+@pytest.mark.parametrize(
+    ("field", "kind"),
+    [(CONF_TFTP_PORT, socket.SOCK_DGRAM), (CONF_FTP_PORT, socket.SOCK_STREAM)],
+)
+async def test_port_in_use_then_freed(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    mock_setup_entry: AsyncMock,
+    field: str,
+    kind: socket.SocketKind,
+) -> None:
+    result = await _start(hass)
+    user_input = _user_input(tmp_path)
+    blocker = socket.socket(socket.AF_INET, kind)
+    blocker.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        blocker.listen()
+    user_input[field] = blocker.getsockname()[1]
+    try:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input
+        )
+    finally:
+        blocker.close()
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "port_in_use"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "port_permission"),
+        (OSError(errno.EPERM, "Operation not permitted"), "port_permission"),
+        (OSError(errno.EINVAL, "Invalid argument"), "cannot_bind"),
+    ],
+)
+async def test_bind_refused_then_allowed(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    mock_setup_entry: AsyncMock,
+    error: OSError,
+    expected: str,
+) -> None:
+    """A privileged port as non-root: simulated, since the tests run as root."""
+    result = await _start(hass)
+    user_input = _user_input(tmp_path, **{CONF_TFTP_PORT: 69, CONF_FTP_PORT: 21})
+    with patch("custom_components.cisco_ip_phone.validation._bind", side_effect=error):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_TFTP_PORT: expected, CONF_FTP_PORT: expected}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("192.0.2.1", "address_unavailable"), ("not a host!", "invalid_host")],
+)
+async def test_bad_bind_address_then_fixed(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    mock_setup_entry: AsyncMock,
+    host: str,
+    expected: str,
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path, **{CONF_HOST: host})
+    )
+    assert result["errors"] == {CONF_TFTP_PORT: expected, CONF_FTP_PORT: expected}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_folder_errors_then_fixed(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("not a folder")
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(a_file)
+    )
+    assert result["errors"] == {CONF_ROOT: "folder_not_directory"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(a_file / "below")
+    )
+    assert result["errors"] == {CONF_ROOT: "folder_create_failed"}
+    with patch(
+        "custom_components.cisco_ip_phone.validation.os.access", return_value=False
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(tmp_path / "ok")
+        )
+    assert result["errors"] == {CONF_ROOT: "folder_not_writable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path / "ok")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def test_check_folder_wants_an_absolute_path() -> None:
+    assert check_folder(Path("relative")) == "folder_not_absolute"
+
+
+async def test_value_errors_then_fixed(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    result = await _start(hass)
+    good = _user_input(tmp_path)
+    reversed_range = {**good, CONF_PASSIVE_START: 40010, CONF_PASSIVE_END: 40000}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reversed_range
+    )
+    assert result["errors"] == {CONF_PASSIVE_END: "passive_range_reversed"}
+    inside = {
+        **good,
+        CONF_PASSIVE_START: good[CONF_FTP_PORT],
+        CONF_PASSIVE_END: good[CONF_FTP_PORT],
+    }
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], inside)
+    assert result["errors"] == {CONF_FTP_PORT: "ftp_port_in_passive_range"}
+    anonymous = {**good, "ftp_username": "anonymous"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], anonymous
+    )
+    assert result["errors"] == {"ftp_username": "invalid_ftp_account"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_reconfigure_running_server(
+    hass: HomeAssistant, init_integration: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Ports the running server holds are not "in use"; new ones are checked."""
+    entry = init_integration
+    hub = entry.runtime_data
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    new_input = {**entry.data, CONF_ROOT: str(tmp_path / "elsewhere")}
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    busy = {**new_input, CONF_FTP_PORT: blocker.getsockname()[1]}
+    try:
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], busy)
+    finally:
+        blocker.close()
+    assert result["errors"] == {CONF_FTP_PORT: "port_in_use"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], new_input
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_ROOT] == str(tmp_path / "elsewhere")
+    assert entry.runtime_data is not hub
+    assert entry.runtime_data.root == tmp_path / "elsewhere"
+
+
+async def test_reconfigure_unloaded_server_checks_every_port(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_TFTP_PORT]))
+    try:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], dict(mock_config_entry.data)
+        )
+    finally:
+        blocker.close()
+    assert result["errors"] == {CONF_TFTP_PORT: "port_in_use"}
+
+
+def _options(**changes: Any) -> dict[str, Any]:
+    """Return a full options form as the frontend sends it."""
+    defaults = ServerSettings().as_dict()
+    form = {key: defaults[key] for key in OPTION_FIELDS}
+    return {**form, CONF_DISCOVERY: True, **changes}
+
+
+async def test_options_apply_in_place(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Options regenerate files without restarting the servers."""
+    entry = init_integration
+    hub = entry.runtime_data
+    before = dict(hub.files)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _options(sip_proxy="pbx.example.net", time_zone="no zone")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"time_zone": "invalid_setting"}
+    assert "time_zone" in result["description_placeholders"]["error"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options(sip_proxy="pbx.example.net", time_zone="CET", discovery=False),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data is hub
+    assert entry.options["sip_proxy"] == "pbx.example.net"
+    assert entry.options[CONF_DISCOVERY] is False
+    assert hub.server_config.settings.sip_proxy == "pbx.example.net"
+    assert hub.files != before
+    assert hub.config_up_to_date(PHONE_MAC) is False
+
+
+async def test_options_error_outside_the_form_goes_to_base(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A stored value the form does not show is reported for the whole form."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={"start_media_port": 30000, "end_media_port": 20000},
+    )
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _options(nat_enable=True)
+    )
+    assert result["errors"] == {"base": "invalid_setting"}
+
+
+SIP_DEFAULT = b"""image_version: P0S3-08-2-00
+proxy_register: 1
+sntp_server: "ntp.sipgate.net"
+time_zone: GMT
+"""
+SIP_PHONE = b"""image_version: P0S3-08-2-00
+phone_label : "markwilson.it" ; Has no effect on SIP Messaging
+line1_name : "sipgateid" ; SIPgate device ID#
+line1_authname : "sipgateid"
+line1_password : "sipgatepassword"
+line1_shortname : "phonenumber"
+line1_displayname : "phonenumber"
+proxy1_address : "sipgate.co.uk"
+proxy1_port : 5060
+"""
+
+
+async def test_import_existing_folder(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    """The user's old TFTP folder becomes phones (and the shared settings)."""
+    (tmp_path / "SIPDefault.cnf").write_bytes(SIP_DEFAULT)
+    (tmp_path / "SIP0011BB73AD61.cnf").write_bytes(SIP_PHONE)
+    (tmp_path / "SIP0015F9175CB0.cnf").write_bytes(SIP_PHONE)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path, **{CONF_IMPORT_FOLDER: True})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    phones = {sub.unique_id: sub for sub in entry.subentries.values()}
+    assert set(phones) == {"0011BB73AD61", "0015F9175CB0"}
+    phone = phones["0011BB73AD61"]
+    assert phone.title == "markwilson.it"
+    assert phone.data["lines"][0]["name"] == "sipgateid"
+    assert entry.options["ntp_server"] == "ntp.sipgate.net"
+    assert entry.options[CONF_DISCOVERY] is True
+
+
+async def test_import_error_then_without_import(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    (tmp_path / "SIP0011BB73AD61.cnf").write_bytes(b'line1_name: "bad name"\n')
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path, **{CONF_IMPORT_FOLDER: True})
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "import_failed"}
+    assert "SIP0011BB73AD61.cnf" in result["description_placeholders"]["error"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].subentries == {}

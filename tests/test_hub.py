@@ -1,0 +1,203 @@
+"""The hub's reaction to engine events: counters, pending config, discovery."""
+
+from __future__ import annotations
+
+import time
+from unittest.mock import patch
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN, TICK_INTERVAL
+from custom_components.cisco_ip_phone.coordinator import CiscoPhoneHub
+from custom_components.cisco_ip_phone.provisioning.ftp_events import (
+    FtpEvent,
+    FtpEventKind,
+)
+from custom_components.cisco_ip_phone.provisioning.tftp import (
+    ContentSource,
+    EventKind,
+    TransferEvent,
+    TransferOutcome,
+)
+from custom_components.cisco_ip_phone.provisioning.tracker import TrackerEvent
+
+from .ha_common import PHONE_MAC
+
+pytest_plugins = ["tests.fixtures_ha"]
+
+UNKNOWN_MAC = "001E4A0000BB"
+
+
+def transfer(
+    name: str,
+    *,
+    kind: EventKind = EventKind.COMPLETED,
+    outcome: TransferOutcome = TransferOutcome.OK,
+    hub: CiscoPhoneHub | None = None,
+    ip: str = "192.168.1.50",
+) -> TransferEvent:
+    """Return what the TFTP server reports for one transfer of ``name``."""
+    generated = hub.files.get(name) if hub is not None else None
+    return TransferEvent(
+        kind=kind,
+        client=(ip, 50000),
+        requested_name=name,
+        resolved_name=name if outcome is TransferOutcome.OK else None,
+        source=ContentSource.GENERATED if generated else None,
+        digest=generated.digest if generated else None,
+        size=len(generated.content) if generated else None,
+        bytes_sent=len(generated.content) if generated else 0,
+        blocks=1,
+        retransmits=0,
+        duration=0.0,
+        outcome=outcome,
+        error=None if outcome is TransferOutcome.OK else str(outcome),
+        timestamp=time.time(),
+    )
+
+
+async def test_counters(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    hub = init_integration.runtime_data
+    hub._handle_transfer(transfer("RINGLIST.DAT"))
+    hub._handle_transfer(
+        transfer(
+            "P0S3-8-12-00.sb2",
+            kind=EventKind.FAILED,
+            outcome=TransferOutcome.TIMEOUT,
+        )
+    )
+    hub._handle_transfer(
+        transfer(
+            f"CTLSEP{PHONE_MAC}.tlv",
+            kind=EventKind.FAILED,
+            outcome=TransferOutcome.NOT_FOUND,
+        )
+    )
+    await hass.async_block_till_done()
+    assert hub.counters.transfers == 1
+    assert hub.counters.errors == 1
+    state = hass.states.get("sensor.cisco_ip_phone_provisioning_transfers_served")
+    assert state is not None
+    assert state.state == "1"
+    seen = hass.states.get("sensor.cisco_ip_phone_provisioning_phones_seen")
+    assert seen is not None
+    assert seen.state == "1"
+
+
+async def test_config_pending_until_fetched(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    hub = entry.runtime_data
+    main = f"SIP{PHONE_MAC}.cnf"
+    assert hub.config_up_to_date(PHONE_MAC) is False  # never fetched
+    assert hub.config_up_to_date(UNKNOWN_MAC) is None  # not a phone of ours
+    for name in ("SIPDefault.cnf", main):
+        hub._handle_transfer(transfer(name, hub=hub))
+    await hass.async_block_till_done()
+    assert hub.config_up_to_date(PHONE_MAC) is True
+    state = hass.states.get("binary_sensor.desk_config_up_to_date")
+    assert state is not None
+    assert state.state == "on"
+
+    # A server-wide change touches SIPDefault.cnf, which the phone fetched.
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "sip_proxy": "pbx.example.net"}
+    )
+    await hass.async_block_till_done()
+    assert hub.config_up_to_date(PHONE_MAC) is False
+    state = hass.states.get("binary_sensor.desk_config_up_to_date")
+    assert state is not None
+    assert state.state == "off"
+    for name in ("SIPDefault.cnf", main):
+        hub._handle_transfer(transfer(name, hub=hub))
+    assert hub.config_up_to_date(PHONE_MAC) is True
+
+
+async def test_unknown_phone_starts_one_discovery_flow(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hub = init_integration.runtime_data
+    name = f"SIP{UNKNOWN_MAC}.cnf"
+    hub._handle_transfer(transfer(name, kind=EventKind.REQUEST, ip="192.168.1.77"))
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    assert flows[0]["context"]["unique_id"] == UNKNOWN_MAC
+    assert flows[0]["context"]["title_placeholders"]["ip"] == "192.168.1.77"
+
+    # Later boots within the cooldown do not start flows again, not even
+    # after the user dismissed the first one.
+    hass.config_entries.flow.async_abort(flows[0]["flow_id"])
+    observation = hub.observation(UNKNOWN_MAC)
+    assert observation is not None
+    again = TrackerEvent("discovered", UNKNOWN_MAC, observation, name, "unknown")
+    other = TrackerEvent("discovered", "001E4A0000CC", observation, name, "unknown")
+    with patch(
+        "custom_components.cisco_ip_phone.coordinator.discovery_flow.async_create_flow"
+    ) as create:
+        hub._discover(again)
+        hub._discover(other)
+        hub._discover(other)
+    assert create.call_count == 1
+
+
+async def test_discovery_can_be_switched_off(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_DISCOVERY: False}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    hub = mock_config_entry.runtime_data
+    hub._handle_transfer(transfer(f"SIP{UNKNOWN_MAC}.cnf", kind=EventKind.REQUEST))
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_ftp_events_reach_listeners(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hub = init_integration.runtime_data
+    received: list[FtpEvent] = []
+    remove = hub.async_add_ftp_listener(received.append)
+    event = FtpEvent(
+        FtpEventKind.UPLOAD_COMPLETED, "P0S3-8-12-00.sb2", 10, "cisco", ("::1", 1), 0.0
+    )
+    hub._handle_ftp(event)
+    remove()
+    hub._handle_ftp(event)
+    assert received == [event]
+    assert hub.counters.uploads == 2
+
+
+async def test_tick_applies_time_rules(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hub = init_integration.runtime_data
+    with patch.object(hub.tracker, "tick", return_value=[]) as tick:
+        async_fire_time_changed(hass, dt_util.utcnow() + TICK_INTERVAL)
+        await hass.async_block_till_done()
+    assert tick.call_count == 1
+
+
+async def test_overrides_regenerate_files(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hub = init_integration.runtime_data
+    before = dict(hub.files)
+    hub.set_image_override(PHONE_MAC, "P0S3-06-3-00")
+    assert hub.images == {PHONE_MAC: "P0S3-06-3-00"}
+    assert hub.files != before
+    hub.set_image_override(PHONE_MAC, None)
+    assert hub.images == {}
+    hub.set_sync(PHONE_MAC, "2")
+    assert hub.syncs == {PHONE_MAC: "2"}
