@@ -467,3 +467,17 @@ def test_render_then_import_round_trips(data: st.DataObject) -> None:
     assert result.phone == phone
     assert result.warnings == []
     assert f'sync: "{sync}"' in files[f"SIP{phone.mac}.cnf"].content.decode()
+
+
+def test_import_folder_refuses_oversized_files(tmp_path: Path) -> None:
+    (tmp_path / "SIP001122334455.cnf").write_bytes(b"# x\n" * 70000)
+    with pytest.raises(SettingsError, match="at most 262144 bytes"):
+        import_folder(tmp_path)
+
+
+def test_import_folder_without_shared_files(tmp_path: Path) -> None:
+    (tmp_path / "SIP001122334455.cnf").write_text("line1_name: 1\n")
+    (tmp_path / "SEP001122334455.cnf.xml").write_bytes(b" " * 300000)
+    (result,) = import_folder(tmp_path)
+    assert result.phone.model == "7960"
+    assert result.settings == ServerSettings()

@@ -415,3 +415,18 @@ def test_direct_construction_checks_list_sizes_too() -> None:
         ServerSettings(dial_plan=(DialRule("9"),) * 101)
     phone = PhoneConfig.from_dict({"mac": "001122334455", "lines": ({"name": "1"},)})
     assert phone.lines == (Line("1"),)
+
+
+def test_settings_are_hashable_and_date_formats_are_complete() -> None:
+    assert hash(ServerSettings()) == hash(ServerSettings())
+    assert hash(PhoneConfig(mac="001122334455")) == hash(
+        PhoneConfig(mac="0011.2233.4455")
+    )
+    for bad in ("M/M/Y", "D/D/D", "Y/YY/M"):
+        with pytest.raises(SettingsError, match="D, M and Y once each"):
+            ServerSettings(date_format=bad)
+
+
+def test_ring_tone_names_have_no_outer_spaces() -> None:
+    with pytest.raises(SettingsError, match="start or end with a space"):
+        RingTone(" Chirp", "chirp.raw")

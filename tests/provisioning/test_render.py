@@ -169,7 +169,13 @@ def test_every_file_matches_its_golden_copy() -> None:
 
 
 def test_minimal_settings_render_golden() -> None:
-    files = render_files(ServerSettings(), [PhoneConfig(mac="001122334455")])
+    files = render_files(
+        ServerSettings(),
+        [
+            PhoneConfig(mac="001122334455"),
+            PhoneConfig(mac="001122334466", model="7975"),
+        ],
+    )
     assert "dialplan.xml" not in files
     for name, file in files.items():
         _check_golden(f"minimal/{name}", file.content)

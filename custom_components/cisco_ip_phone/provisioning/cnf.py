@@ -406,6 +406,21 @@ def parse_ringlist_dat(data: str | bytes) -> list[dict[str, str]]:
     return tones
 
 
+MAX_FILE_BYTES = 256 * 1024  # real config files are a few KB
+
+
+def _read(path: Path) -> bytes:
+    """Return a file's bytes, refusing anything too big to be a config file."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SettingsError(
+            f"{path.name} is {size} bytes; a config file is at most "
+            f"{MAX_FILE_BYTES} bytes",
+            field="path",
+        )
+    return path.read_bytes()
+
+
 def _find(folder: Path, name: str) -> Path | None:
     lower = name.lower()
     return next(
@@ -422,8 +437,8 @@ def _model_from_sep(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        root = ET.fromstring(path.read_bytes())  # noqa: S314 - local file, no DTD
-    except ET.ParseError:
+        root = ET.fromstring(_read(path))  # noqa: S314 - local file, no DTD
+    except (ET.ParseError, SettingsError):
         return None
     for element in root.iter():
         if element.tag.startswith("loadInformation"):
@@ -446,7 +461,7 @@ def import_folder(path: Path | str) -> list[ImportResult]:
     shared: dict[str, bytes | None] = {}
     for name in ("SIPDefault.cnf", "dialplan.xml", "RINGLIST.DAT"):
         found = _find(folder, name)
-        shared[name] = found.read_bytes() if found else None
+        shared[name] = _read(found) if found else None
     results: list[ImportResult] = []
     for file in sorted(folder.iterdir()):
         mac = mac_from_filename(file.name)
@@ -455,7 +470,7 @@ def import_folder(path: Path | str) -> list[ImportResult]:
         model = _model_from_sep(_find(folder, f"SEP{mac}.cnf.xml"))
         result = import_cnf(
             shared["SIPDefault.cnf"],
-            file.read_bytes(),
+            _read(file),
             mac=mac,
             model=model or "7960",
             dialplan=shared["dialplan.xml"],

@@ -717,7 +717,7 @@ class ServerSettings:
     dial_plan: tuple[DialRule, ...] = ()
     ring_tones: tuple[RingTone, ...] = ()
     image_79x0: str = DEFAULT_IMAGE_79X0
-    xml_images: Mapping[str, str] = field(default_factory=dict)
+    xml_images: Mapping[str, str] = field(default_factory=dict, hash=False)
     phone_password: str = "cisco"  # noqa: S105 - Cisco's documented default
     telnet_level: int = 0
     messages_uri: str = ""
@@ -759,6 +759,11 @@ class ServerSettings:
             _DATE_FORMAT,
             "a date format such as M/D/Y, D/M/Y or Y-M-D",
         )
+        if sorted(set(self.date_format) - set("/.-")) != ["D", "M", "Y"]:
+            raise SettingsError(
+                f"date_format: {self.date_format!r} must name D, M and Y once each",
+                field="date_format",
+            )
         check_bool(self.nat_enable, "nat_enable")
         check_host(self.nat_address, "nat_address")
         check_bool(self.nat_received_processing, "nat_received_processing")
