@@ -316,6 +316,12 @@ def _build(
         server = dataclasses.replace(SERVER, **changes)
     elif target == "line":
         line = dataclasses.replace(BASE_LINE, **{field: value})
+    elif target == "dial":
+        rule = dataclasses.replace(SERVER.dial_plan[0], **{field: value})
+        server = dataclasses.replace(SERVER, dial_plan=(rule, *SERVER.dial_plan[1:]))
+    elif target == "ring":
+        tone = dataclasses.replace(SERVER.ring_tones[0], **{field: value})
+        server = dataclasses.replace(SERVER, ring_tones=(tone, *SERVER.ring_tones[1:]))
     else:
         phone_kwargs[field] = value
     phone = PhoneConfig(mac="001122334455", model=model, lines=(line,), **phone_kwargs)
@@ -342,6 +348,8 @@ FIELDS = (
     [("server", f) for f in SERVER_TEXT_FIELDS]
     + [("phone", f) for f in PHONE_TEXT_FIELDS]
     + [("line", f) for f in LINE_TEXT_FIELDS]
+    + [("dial", "match"), ("dial", "rewrite")]
+    + [("ring", "display_name"), ("ring", "file_name")]
 )
 
 
@@ -418,5 +426,33 @@ def test_no_value_can_inject_into_an_xml_file(
         assert _structure(file.content) == _structure(base[name].content), name
     sep = files["SEP001122334455.cnf.xml"].content
     shown_in_sep = {"label", "name", "password", "display_name", "phone_password"}
-    if field in shown_in_sep or (target == "line" and field == "short_name"):
+    if target in ("phone", "line") and (field in shown_in_sep or field == "short_name"):
         assert value in _texts(sep)
+    if target == "ring":
+        assert value in _texts(files["Ringlist.xml"].content)
+    if target == "dial":
+        assert value in _texts(files["dialplan.xml"].content)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(value=NASTY)
+def test_no_sync_or_image_value_can_inject(value: str) -> None:
+    phone = PhoneConfig(mac="001122334455", lines=(BASE_LINE,))
+    for kind in ("syncs", "images"):
+        try:
+            files = render_files(SERVER, [phone], **{kind: {phone.mac: value}})
+        except SettingsError as err:
+            refused_field = err.field
+        else:
+            refused_field = None
+        if refused_field is not None:
+            assert refused_field in ("sync", "images")
+            continue
+        doc = parse_cnf(files["SIP001122334455.cnf"].content)
+        key = "sync" if kind == "syncs" else "image_version"
+        assert doc.last()[key].value == value
+        assert len(doc.entries) == len(doc.last())
+        syncinfo = ET.fromstring(files["syncinfo.xml"].content)
+        assert [(el.get("VERSION"), el.get("SYNC")) for el in syncinfo] == [
+            (value, "1") if kind == "images" else ("P0S3-8-12-00", value)
+        ]
