@@ -35,7 +35,7 @@ import sys
 from typing import Any
 
 from awesomeversion import AwesomeVersion, AwesomeVersionException
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 DOMAIN = "cisco_ip_phone"
 MIN_HOMEASSISTANT = "2025.4.0"
@@ -257,6 +257,33 @@ BRAND_LOGOS = {
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEY_PATTERN = re.compile(r"^[a-z0-9_-]+$")
+# hassfest's translation rules (script/hassfest/translations.py and
+# cv.string_with_no_html).
+TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+HTML_TAG = re.compile(r"<[a-z].*?>", re.IGNORECASE)
+QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+TRANSLATION_SECTIONS = {
+    "application_credentials",
+    "common",
+    "conditions",
+    "config",
+    "config_panel",
+    "config_subentries",
+    "conversation",
+    "device",
+    "device_automation",
+    "entity",
+    "entity_component",
+    "exceptions",
+    "issues",
+    "options",
+    "selector",
+    "services",
+    "system_health",
+    "title",
+    "triggers",
+}
 FLOW_KINDS = {
     "ConfigFlow": "config",
     "OptionsFlow": "options",
@@ -922,27 +949,118 @@ def load_translations(integration: Path, report: Report) -> dict[str, Any] | Non
         if english is not None:
             report.error("translations/en.json", "must be a JSON object")
         return None
+    check_translation_schema(english, report)
+    return english
+
+
+def check_translation_values(english: dict[str, Any], report: Report) -> None:
+    """Every text must pass hassfest's translation_value_validator."""
+    where = "translations/en.json"
     for path, leaf in walk_strings(english):
         if not isinstance(leaf, str) or not leaf.strip():
-            report.error("translations/en.json", f"'{path}' must be a non-empty string")
+            report.error(where, f"'{path}' must be a non-empty string")
+        elif leaf != leaf.strip():
+            report.error(where, f"'{path}' has leading or trailing spaces")
+        elif match := HTML_TAG.search(leaf):
+            report.error(
+                where,
+                f"'{path}' contains {match.group(0)!r}, which hassfest rejects as "
+                "HTML: write it without angle brackets",
+            )
+        elif QUOTED_PLACEHOLDER.search(leaf):
+            report.error(where, f"'{path}' has a placeholder inside single quotes")
         elif "[%key:" in leaf:
             report.error(
-                "translations/en.json",
+                where,
                 f"'{path}' uses a [%key:...%] reference, which custom "
                 "integrations cannot resolve",
             )
-    depth = {"entity": 2, "exceptions": 1, "issues": 1, "services": 1}
-    for section, levels in depth.items():
-        for path, _ in walk_strings(english.get(section, {})):
-            parts = path.split(".")[:levels]
-            bad = next((p for p in parts if not KEY_PATTERN.match(p)), None)
-            if bad is not None:
-                key = ".".join(parts[: parts.index(bad) + 1])
+
+
+def _check_keys(
+    report: Report, prefix: str, keys: Iterable[str], pattern: re.Pattern[str]
+) -> None:
+    for key in keys:
+        if not pattern.match(str(key)):
+            report.error(
+                "translations/en.json",
+                f"key '{prefix}{key}' must be lowercase a-z, 0-9, _ or - "
+                "(not at the start or end, not doubled)",
+            )
+
+
+def _check_flow_steps(report: Report, prefix: str, flow: Any) -> None:
+    """data_description may only describe fields that are in data."""
+    for step_id, step in (dig(flow, "step") or {}).items():
+        if not isinstance(step, dict):
+            continue
+        data = step.get("data") or {}
+        for key in step.get("data_description") or {}:
+            if key not in data:
                 report.error(
                     "translations/en.json",
-                    f"key '{section}.{key}' must be lowercase a-z, 0-9, _ or -",
+                    f"{prefix}.step.{step_id}.data_description.{key} "
+                    "describes a field that is not in data",
                 )
-    return english
+
+
+def check_translation_schema(english: dict[str, Any], report: Report) -> None:
+    """Key names and structure the hassfest translation schema insists on."""
+    where = "translations/en.json"
+    check_translation_values(english, report)
+    for key in sorted(set(english) - TRANSLATION_SECTIONS):
+        report.error(where, f"unknown top-level key '{key}'")
+    entity = english.get("entity") or {}
+    _check_keys(report, "entity.", entity, SLUG)
+    for platform, entities in entity.items():
+        _check_keys(report, f"entity.{platform}.", entities or {}, TRANSLATION_KEY)
+        for key, value in (entities or {}).items():
+            base = f"entity.{platform}.{key}"
+            _check_keys(
+                report, f"{base}.state.", dig(value, "state") or {}, TRANSLATION_KEY
+            )
+            attributes = dig(value, "state_attributes") or {}
+            _check_keys(
+                report, f"{base}.state_attributes.", attributes, TRANSLATION_KEY
+            )
+            for name, attribute in attributes.items():
+                states = dig(attribute, "state") or {}
+                prefix = f"{base}.state_attributes.{name}.state."
+                _check_keys(report, prefix, states, TRANSLATION_KEY)
+    _check_keys(report, "exceptions.", english.get("exceptions") or {}, SLUG)
+    for name, selector in (english.get("selector") or {}).items():
+        options = dig(selector, "options") or {}
+        _check_keys(report, f"selector.{name}.options.", options, TRANSLATION_KEY)
+    services = english.get("services") or {}
+    _check_keys(report, "services.", services, TRANSLATION_KEY)
+    for name, service in services.items():
+        for attr in ("name", "description"):
+            if dig(service, attr) is None:
+                report.error(where, f"services.{name}.{attr} is missing")
+        fields = dig(service, "fields") or {}
+        _check_keys(report, f"services.{name}.fields.", fields, TRANSLATION_KEY)
+        for field_name, field_value in fields.items():
+            for attr in ("name", "description"):
+                if dig(field_value, attr) is None:
+                    report.error(
+                        where, f"services.{name}.fields.{field_name}.{attr} is missing"
+                    )
+    for name, issue in (english.get("issues") or {}).items():
+        if dig(issue, "title") is None:
+            report.error(where, f"issues.{name}.title is missing")
+        has_description = dig(issue, "description") is not None
+        has_fix_flow = dig(issue, "fix_flow") is not None
+        if has_description == has_fix_flow:
+            report.error(
+                where, f"issues.{name} needs either a description or a fix_flow"
+            )
+        if has_fix_flow:
+            _check_flow_steps(report, f"issues.{name}.fix_flow", issue["fix_flow"])
+    for kind in ("config", "options"):
+        if kind in english:
+            _check_flow_steps(report, kind, english[kind])
+    for kind, flow in (english.get("config_subentries") or {}).items():
+        _check_flow_steps(report, f"config_subentries.{kind}", flow)
 
 
 def flow_sections(strings: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -259,7 +259,12 @@ STRINGS = {
         },
     },
     "exceptions": {"phone_not_found": {"message": "No such phone"}},
-    "issues": {"tftp_port_in_use": {"title": "TFTP port in use"}},
+    "issues": {
+        "tftp_port_in_use": {
+            "title": "TFTP port in use",
+            "description": "Another program uses port 69.",
+        }
+    },
     "services": {
         "resync": {"name": "Resync", "description": "Re-read config."},
         "regenerate_configs": {
@@ -417,14 +422,15 @@ def test_the_real_repository_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, out
 
 
-def test_script_runs_as_a_command() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--root", str(REPO)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_script_runs_as_a_command(tmp_path: Path) -> None:
+    integration = make_repo(tmp_path)
+    command = [sys.executable, str(SCRIPT), "--root", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    (integration / "icons.json").write_text("{")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "icons.json: cannot be read as JSON" in result.stdout
 
 
 def test_files_not_written_yet_are_notes_not_errors(
@@ -758,6 +764,93 @@ DEFECTS: dict[str, tuple[Mutation, str]] = {
             lambda d: d["services"].update(ghost={"name": "G", "description": "g"})
         ),
         "services.ghost is translated but no such action exists",
+    ),
+    "html in a text": (
+        edit_strings(
+            lambda d: d["config"]["step"]["user"].update(
+                description="Uses SIP<MAC>.cnf"
+            )
+        ),
+        "'config.step.user.description' contains '<MAC>', which hassfest rejects",
+    ),
+    "leading space": (
+        edit_strings(lambda d: d["config"]["abort"].update(x=" Done")),
+        "'config.abort.x' has leading or trailing spaces",
+    ),
+    "placeholder in single quotes": (
+        edit_strings(lambda d: d["config"]["abort"].update(x="Port '{port}' busy")),
+        "'config.abort.x' has a placeholder inside single quotes",
+    ),
+    "data_description without data": (
+        edit_strings(
+            lambda d: d["config"]["step"]["user"].update(
+                data_description={"ghost": "Not a field"}
+            )
+        ),
+        "config.step.user.data_description.ghost describes a field that is not in data",
+    ),
+    "subentry data_description without data": (
+        edit_strings(
+            lambda d: d["config_subentries"]["phone"]["step"]["user"].update(
+                data_description={"ghost": "Not a field"}
+            )
+        ),
+        "config_subentries.phone.step.user.data_description.ghost describes",
+    ),
+    "issue without description or fix flow": (
+        edit_strings(drop("issues", "tftp_port_in_use", "description")),
+        "issues.tftp_port_in_use needs either a description or a fix_flow",
+    ),
+    "issue with description and fix flow": (
+        edit_strings(
+            lambda d: d["issues"]["tftp_port_in_use"].update(
+                fix_flow={"step": {"x": {"data": {}, "data_description": {"p": "P"}}}}
+            )
+        ),
+        "issues.tftp_port_in_use needs either a description or a fix_flow",
+    ),
+    "issue fix flow data_description without data": (
+        edit_strings(
+            lambda d: d["issues"].update(
+                other={
+                    "title": "T",
+                    "fix_flow": {"step": {"x": {"data_description": {"p": "P"}}}},
+                }
+            )
+        ),
+        "issues.other.fix_flow.step.x.data_description.p describes a field",
+    ),
+    "unknown translation section": (
+        edit_strings(lambda d: d.update(extras={"a": "b"})),
+        "unknown top-level key 'extras'",
+    ),
+    "entity key with double underscore": (
+        edit_strings(lambda d: d["entity"]["sensor"].update(bad__key={"name": "x"})),
+        "key 'entity.sensor.bad__key' must be lowercase",
+    ),
+    "state key uppercase": (
+        edit_strings(
+            lambda d: d["entity"]["sensor"]["provisioning_state"]["state"].update(
+                Idle="Idle"
+            )
+        ),
+        "key 'entity.sensor.provisioning_state.state.Idle' must be lowercase",
+    ),
+    "selector option key uppercase": (
+        edit_strings(lambda d: d["selector"]["codec"]["options"].update(G729="G")),
+        "key 'selector.codec.options.G729' must be lowercase",
+    ),
+    "exception key not a slug": (
+        edit_strings(lambda d: d["exceptions"].update({"Bad-Key": {"message": "m"}})),
+        "key 'exceptions.Bad-Key' must be lowercase",
+    ),
+    "translated service without name": (
+        edit_strings(drop("services", "resync", "name")),
+        "services.resync.name is missing",
+    ),
+    "translated service field without name": (
+        edit_strings(drop("services", "regenerate_configs", "fields", "phone", "name")),
+        "services.regenerate_configs.fields.phone.name is missing",
     ),
     "translations not JSON": (
         write("translations/en.json", "{"),
