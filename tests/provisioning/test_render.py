@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 import xml.etree.ElementTree as ET
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import (
+    HealthCheck,
+    event,
+    given,
+    settings as hsettings,
+    strategies as st,
+)
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.cnf import import_cnf, parse_cnf
@@ -368,6 +374,7 @@ def test_no_value_can_inject_into_a_cnf_file(
         error: ProvisioningError | None = err
     else:
         error = None
+    event("refused" if error else "rendered")
     if error is not None:
         assert error.field is not None  # the message can name the setting
         return
@@ -416,7 +423,9 @@ def test_no_value_can_inject_into_an_xml_file(
     try:
         server, phone = _build(target, field, value, "7965")
     except ProvisioningError:
+        event("refused")
         return
+    event("rendered")
     files = render_files(server, [phone])
     # Rewrite is an optional attribute: compare with a rule that has one.
     base_server, base_phone = (
