@@ -290,7 +290,10 @@ FLOW_KINDS = {
     "OptionsFlowWithConfigEntry": "options",
     "OptionsFlowWithReload": "options",
     "ConfigSubentryFlow": "config_subentries",
+    "RepairsFlow": "issues",
+    "ConfirmRepairFlow": "issues",
 }
+FORM_KEY_CALLS = {"Required", "Optional"}
 ISSUE_CALLS = {"async_create_issue", "create_issue"}
 SERVICE_REGISTER_CALLS = {
     "async_register",
@@ -330,6 +333,7 @@ class CodeFacts:
     flow_errors: dict[str, set[str]] = field(default_factory=dict)
     flow_aborts: dict[str, set[str]] = field(default_factory=dict)
     loose_errors: set[str] = field(default_factory=set)
+    form_fields: dict[str, str] = field(default_factory=dict)
     services: set[str] = field(default_factory=set)
     dynamic_services: bool = False
     service_constants: set[str] = field(default_factory=set)
@@ -693,11 +697,27 @@ def _scan_module(
             facts.service_constants.add(value.value)
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     _collect_components(module, tree, facts)
+    if any(flow_kind(cls, classes) for cls in classes.values()):
+        _collect_form_fields(module, tree, resolver, facts)
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             _scan_class(module, node, flow_kind(node, classes), resolver, facts)
         else:
             _scan_nodes(module, [node], None, resolver, facts)
+
+
+def _collect_form_fields(
+    module: str, tree: ast.Module, resolver: Resolver, facts: CodeFacts
+) -> None:
+    """Record the static keys of ``vol.Required``/``vol.Optional`` in a flow module."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and call_name(node) in FORM_KEY_CALLS
+            and node.args
+            and (key := resolver.string(node.args[0])) is not None
+        ):
+            facts.form_fields.setdefault(key, f"{module.replace('.', '/')}.py")
 
 
 def _collect_components(module: str, tree: ast.Module, facts: CodeFacts) -> None:
@@ -862,6 +882,9 @@ def _scan_call(
             facts.flow_aborts.setdefault(kind, set()).add(reason)
     elif name == "_abort_if_unique_id_configured" and kind:
         facts.flow_aborts.setdefault(kind, set()).add("already_configured")
+    elif name in {"async_update_and_abort", "async_update_reload_and_abort"} and kind:
+        reason = resolver.string(keyword(node, "reason")) or "reconfigure_successful"
+        facts.flow_aborts.setdefault(kind, set()).add(reason)
     elif name in {"async_show_form", "async_show_menu"} and kind:
         step = resolver.string(keyword(node, "step_id"))
         if step is not None:
@@ -1065,11 +1088,31 @@ def check_translation_schema(english: dict[str, Any], report: Report) -> None:
 
 def flow_sections(strings: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     """Return the translation sections of one flow kind."""
+    if kind == "issues":
+        issues = strings.get("issues", {})
+        return [
+            i["fix_flow"]
+            for i in issues.values()
+            if isinstance(i, dict) and isinstance(i.get("fix_flow"), dict)
+        ]
     if kind == "config_subentries":
         subentries = strings.get("config_subentries", {})
         return [s for s in subentries.values() if isinstance(s, dict)]
     section = strings.get(kind)
     return [section] if isinstance(section, dict) else []
+
+
+def _form_labels(strings: dict[str, Any]) -> set[str]:
+    """Every field key and section key that some flow step translates."""
+    keys: set[str] = set()
+    for kind in ("config", "options", "config_subentries", "issues"):
+        for flow in flow_sections(strings, kind):
+            for step in (dig(flow, "step") or {}).values():
+                keys.update(dig(step, "data") or {})
+                for section_id, section in (dig(step, "sections") or {}).items():
+                    keys.add(section_id)
+                    keys.update(dig(section, "data") or {})
+    return keys
 
 
 def check_translations(
@@ -1104,17 +1147,30 @@ def check_translations(
             report.error(where, f"issues.{key}.title is missing")
     for kind, steps in sorted(facts.flow_steps.items()):
         sections = flow_sections(strings, kind)
-        label = "config_subentries.*" if kind == "config_subentries" else kind
+        label = {
+            "config_subentries": "config_subentries.*",
+            "issues": "issues.*.fix_flow",
+        }.get(kind, kind)
         for step in sorted(steps):
             if not any(dig(s, "step", step) is not None for s in sections):
                 report.error(where, f"{label}.step.{step} is missing")
     for group, found in (("error", facts.flow_errors), ("abort", facts.flow_aborts)):
         for kind, keys in sorted(found.items()):
             sections = flow_sections(strings, kind)
-            label = "config_subentries.*" if kind == "config_subentries" else kind
+            label = {
+                "config_subentries": "config_subentries.*",
+                "issues": "issues.*.fix_flow",
+            }.get(kind, kind)
             for key in sorted(keys):
                 if not any(dig(s, group, key) is not None for s in sections):
                     report.error(where, f"{label}.{group}.{key} is missing")
+    labelled = _form_labels(strings)
+    for key, module in sorted(facts.form_fields.items()):
+        if key not in labelled:
+            report.error(
+                where,
+                f"form field '{key}' ({module}) has no label in any flow step's data",
+            )
     for key in sorted(facts.loose_errors):
         kinds = ("config", "options", "config_subentries")
         if not any(

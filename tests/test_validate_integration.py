@@ -145,8 +145,24 @@ class PhoneEvent(EventEntity):
 
 REPAIRS_PY = '''
 """Repairs."""
+from homeassistant.components.repairs import RepairsFlow
 from homeassistant.helpers import issue_registry as ir
+import voluptuous as vol
 from .const import DOMAIN
+
+
+class PortFlow(RepairsFlow):
+    """Fix the port."""
+
+    async def async_step_init(self, user_input=None):
+        return await self.async_step_pick_port()
+
+    async def async_step_pick_port(self, user_input=None):
+        if user_input:
+            return self.async_abort(reason="entry_removed")
+        return self.async_show_form(
+            step_id="pick_port", data_schema=vol.Schema({vol.Required("port"): int})
+        )
 
 
 def report(hass):
@@ -162,6 +178,7 @@ CONFIG_FLOW_PY = '''
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlow, ConfigSubentryFlow, OptionsFlow
 from homeassistant.helpers import selector
+import voluptuous as vol
 from .const import DOMAIN, ERROR_BIND
 
 CODEC = selector.SelectSelector(
@@ -212,7 +229,12 @@ class Phone(ConfigSubentryFlow):
     async def async_step_user(self, user_input=None):
         if user_input:
             return self.async_abort(reason="phone_exists")
-        return self.async_show_form(step_id="user")
+        return self.async_show_form(
+            step_id="user", data_schema=vol.Schema({vol.Required("mac"): str})
+        )
+
+    async def async_step_reconfigure(self, user_input=None):
+        return self.async_update_and_abort(None, None, data={})
 '''
 
 STRINGS = {
@@ -237,7 +259,10 @@ STRINGS = {
     "config_subentries": {
         "phone": {
             "step": {"user": {"title": "Phone", "data": {"mac": "MAC"}}},
-            "abort": {"phone_exists": "Exists"},
+            "abort": {
+                "phone_exists": "Exists",
+                "reconfigure_successful": "Saved",
+            },
         }
     },
     "selector": {"codec": {"options": {"g711ulaw": "G.711 u-law", "g729a": "G.729a"}}},
@@ -263,7 +288,14 @@ STRINGS = {
         "tftp_port_in_use": {
             "title": "TFTP port in use",
             "description": "Another program uses port 69.",
-        }
+        },
+        "ftp_port_in_use": {
+            "title": "FTP port in use",
+            "fix_flow": {
+                "step": {"pick_port": {"data": {"port": "Port"}}},
+                "abort": {"entry_removed": "Removed"},
+            },
+        },
     },
     "services": {
         "resync": {"name": "Resync", "description": "Re-read config."},
@@ -405,6 +437,7 @@ def test_scanner_reads_every_pattern(tmp_path: Path) -> None:
         "config": {"user", "discovery_confirm"},
         "options": {"init"},
         "config_subentries": {"user"},
+        "issues": {"pick_port"},
     }
     assert facts.flow_errors == {
         "config": {"cannot_bind"},
@@ -412,9 +445,11 @@ def test_scanner_reads_every_pattern(tmp_path: Path) -> None:
     }
     assert facts.flow_aborts == {
         "config": {"already_configured", "reconfigure_successful"},
-        "config_subentries": {"phone_exists"},
+        "config_subentries": {"phone_exists", "reconfigure_successful"},
+        "issues": {"entry_removed"},
     }
     assert facts.loose_errors == {"passive_range_reversed"}
+    assert set(facts.form_fields) == {"mac", "port"}
 
 
 def test_the_real_repository_passes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -754,6 +789,26 @@ DEFECTS: dict[str, tuple[Mutation, str]] = {
     "subentry abort missing": (
         edit_strings(drop("config_subentries", "phone", "abort", "phone_exists")),
         "config_subentries.*.abort.phone_exists is missing",
+    ),
+    "form field without label": (
+        edit_strings(drop("config_subentries", "phone", "step", "user", "data", "mac")),
+        "form field 'mac' (config_flow.py) has no label in any flow step's data",
+    ),
+    "repair flow step missing": (
+        edit_strings(
+            drop("issues", "ftp_port_in_use", "fix_flow", "step", "pick_port")
+        ),
+        "issues.*.fix_flow.step.pick_port is missing",
+    ),
+    "repair flow abort missing": (
+        edit_strings(drop("issues", "ftp_port_in_use", "fix_flow", "abort")),
+        "issues.*.fix_flow.abort.entry_removed is missing",
+    ),
+    "default update-and-abort reason missing": (
+        edit_strings(
+            drop("config_subentries", "phone", "abort", "reconfigure_successful")
+        ),
+        "config_subentries.*.abort.reconfigure_successful is missing",
     ),
     "helper error missing": (
         edit_strings(drop("config", "error", "passive_range_reversed")),
