@@ -568,3 +568,24 @@ def test_custom_timings_are_honoured() -> None:
     for n in range(3):
         fetch(t, f"CTLSEP{MAC}.tlv", 4.0 * n, found=False, port=n)
     assert t.observation(MAC).state is S.STUCK_IN_LOOP  # type: ignore[union-attr]
+
+
+def test_users_walk_from_sccp3_through_sip63_seen_by_ip_then_mac() -> None:
+    """SCCP 3.x: OS79XX.TXT and the .bin carry no MAC; SIP 6.3 then names it."""
+    t = tracker()
+    ip = "10.0.0.8"
+    early = [
+        (0.0, "OS79XX.TXT", True),
+        (0.2, "P0S3-06-3-00.bin", True),
+        (40.0, "OS79XX.TXT", True),
+        (63.0, "SIPDefault.cnf", True),
+    ]
+    assert replay(t, early, ip=ip) == []
+    events = fetch(t, f"./SIP{MAC}.cnf", 63.1, found=False, ip=ip)
+    assert kinds(events).count("booted") == 2
+    assert S.DOWNLOADING_APPLICATION in states(events)
+    obs = t.observation(MAC)
+    assert obs is not None
+    assert obs.state is S.UNPROVISIONED
+    assert obs.firmware == "P0S3-06-3-00"
+    assert obs.last_boot == 40.0
