@@ -287,12 +287,30 @@ def test_import_reports_unknown_keys_as_warnings() -> None:
     )
     assert result.warnings == [
         "SIPDefault.cnf line 2: unknown setting speed_line1 ignored",
-        "SIPDefault.cnf line 3: unknown setting phone_label ignored",
         "SIP001122334455.cnf line 2: unknown setting line1_contact ignored",
         "SIP001122334455.cnf line 3: unknown setting fancy ignored",
-        "SIP001122334455.cnf line 6: unknown setting line1_address",
+        "SIP001122334455.cnf line 6: unknown setting line1_address ignored",
     ]
     assert result.phone.lines == (Line("100"),)
+    assert result.phone.label == "x"
+
+
+def test_import_merges_phone_keys_from_sipdefault() -> None:
+    result = import_cnf(
+        'phone_label: "All"\nline1_name: 1\nline1_password: a\nline2_name: 2\n',
+        'phone_label: "Mine"\nline1_password: b\n',
+        mac="001122334455",
+    )
+    assert result.phone.label == "Mine"
+    assert result.phone.lines == (Line("1", password="b"), Line("2"))
+    with pytest.raises(
+        SettingsError, match=r"SIPDefault\.cnf line 2 \(line2_password\)"
+    ):
+        import_cnf(
+            "line2_name: 2\nline2_password: \u00e9\n",
+            "line1_name: 1\nline1_password: fine\n",
+            mac="001122334455",
+        )
 
 
 def test_import_without_sipdefault_takes_everything_from_the_phone_file() -> None:

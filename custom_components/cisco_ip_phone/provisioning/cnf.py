@@ -4,7 +4,9 @@ The line syntax itself (parse, write, value codecs) is in ``cnf_syntax``;
 its public names are re-exported here.
 
 ``SIPDefault.cnf`` gives the server-wide settings; ``SIP<MAC>.cnf`` gives the
-phone and wins where both set a value (as on the phone). A value that the
+phone and wins where both set a value (as on the phone). Line keys and
+``phone_label`` found in ``SIPDefault.cnf`` apply to the phone unless its own
+file sets them. A value that the
 phone file sets for a key the server file lacks becomes server-wide; one that
 differs from the server file's becomes a per-phone override. Unknown keys are
 reported as warnings, never failures; a value that cannot be used fails with
@@ -105,6 +107,8 @@ SERVER_KEYS: dict[str, tuple[str, Reader]] = {
 OVERRIDABLE = {"image_version", "proxy1_address", "proxy1_port", "phone_password"}
 # Keys this integration manages itself: read and ignored without a warning.
 MANAGED = {"sync", "tftp_cfg_dir", "dial_template"}
+# Keys read per phone (besides the line keys); SIPDefault may set them too.
+PHONE_KEYS = MANAGED | {"phone_label"}
 _LINE_KEY = re.compile(
     r"(line|proxy)([1-9])_(name|authname|password|displayname|shortname|address|port)"
 )
@@ -147,13 +151,13 @@ class _Origin:
 
 
 def _server_values(
-    doc: CnfDocument, origin: _Origin, warnings: list[str], *, phone_file: bool
+    doc: CnfDocument, origin: _Origin, warnings: list[str]
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, entry in doc.last().items():
         if key not in SERVER_KEYS:
-            known = key in MANAGED or _LINE_KEY.fullmatch(key) is not None
-            if not known and not (phone_file and key == "phone_label"):
+            known = key in PHONE_KEYS or _LINE_KEY.fullmatch(key) is not None
+            if not known:
                 warnings.append(
                     f"{doc.source} line {entry.line}: unknown setting {key} ignored"
                 )
@@ -214,9 +218,9 @@ def import_cnf(
     server: dict[str, Any] = {}
     if default_doc is not None:
         warnings += default_doc.warnings
-        server = _server_values(default_doc, origin, warnings, phone_file=False)
+        server = _server_values(default_doc, origin, warnings)
     warnings += mac_doc.warnings
-    phone_values = _server_values(mac_doc, origin, warnings, phone_file=True)
+    phone_values = _server_values(mac_doc, origin, warnings)
     overrides: dict[str, Any] = {}
     for key, value in phone_values.items():
         if key in OVERRIDABLE and key in server:
@@ -248,22 +252,23 @@ def import_cnf(
     except ProvisioningError as err:
         raise origin.wrap(err) from None
     proxy = overrides.get("proxy1_address") or settings.sip_proxy
-    lines = _lines(mac_doc, phone_model.line_keys, warnings, origin, proxy)
+    docs = [mac_doc] if default_doc is None else [default_doc, mac_doc]
+    lines = _lines(docs, phone_model.line_keys, warnings, origin, proxy)
     mac_entries = mac_doc.last()
     dial_entry = mac_entries.get("dial_template")
     phone_data: dict[str, Any] = {
         "mac": mac,
         "model": phone_model.name,
         "lines": lines,
-        "label": mac_entries["phone_label"].value
-        if "phone_label" in mac_entries
-        else "",
         "dial_plan": not (
             dial_entry is not None and dial_entry.value == "" and settings.dial_plan
         ),
     }
-    if "phone_label" in mac_entries:
-        origin.remember("label", mac_doc.source, mac_entries["phone_label"])
+    for doc in docs:
+        label = doc.last().get("phone_label")
+        if label is not None:
+            phone_data["label"] = label.value
+            origin.remember("label", doc.source, label)
     for key, name in (
         ("image_version", "image"),
         ("proxy1_address", "proxy_address"),
@@ -288,66 +293,69 @@ def _dial_template(default_doc: CnfDocument | None, mac_doc: CnfDocument) -> str
 
 
 def _lines(
-    doc: CnfDocument,
+    docs: list[CnfDocument],
     keys: int,
     warnings: list[str],
     origin: _Origin,
     proxy: str,
 ) -> list[dict[str, str]]:
-    found: dict[int, dict[str, CnfEntry]] = {}
-    proxies: dict[int, CnfEntry] = {}
-    for key, entry in doc.last().items():
-        match = _LINE_KEY.fullmatch(key)
-        if match is None:
-            continue
-        kind, number, part = match.group(1), int(match.group(2)), match.group(3)
-        if kind == "proxy":
-            if part == "address" and number > 1:
-                proxies[number] = entry
-            continue
-        if part not in _LINE_FIELDS:
-            warnings.append(f"{doc.source} line {entry.line}: unknown setting {key}")
-            continue
-        found.setdefault(number, {})[part] = entry
+    """Return the used lines; the phone file's values win over SIPDefault's."""
+    found: dict[int, dict[str, tuple[str, CnfEntry]]] = {}
+    proxies: dict[int, tuple[str, CnfEntry]] = {}
+    for doc in docs:
+        for key, entry in doc.last().items():
+            match = _LINE_KEY.fullmatch(key)
+            if match is None:
+                continue
+            kind, number, part = match.group(1), int(match.group(2)), match.group(3)
+            if kind == "proxy":
+                if part == "address" and number > 1:
+                    proxies[number] = (doc.source, entry)
+            elif part in _LINE_FIELDS:
+                found.setdefault(number, {})[part] = (doc.source, entry)
+            else:
+                warnings.append(
+                    f"{doc.source} line {entry.line}: unknown setting {key} ignored"
+                )
     used = [
         n
         for n in sorted(found)
-        if found[n].get("name") is not None
-        and found[n]["name"].value.strip().upper() not in ("", UNPROVISIONED)
+        if "name" in found[n]
+        and found[n]["name"][1].value.strip().upper() not in ("", UNPROVISIONED)
     ]
     for position, number in enumerate(used, start=1):
         if number != position:
-            entry = found[number]["name"]
+            source, entry = found[number]["name"]
             raise SettingsError(
-                f"{doc.source} line {entry.line}: line{number} is configured but "
+                f"{source} line {entry.line}: line{number} is configured but "
                 f"line{position} is not; lines must be filled from line 1 up",
                 field="lines",
             )
     if len(used) > keys:
-        entry = found[used[keys]]["name"]
+        source, entry = found[used[keys]]["name"]
         raise SettingsError(
-            f"{doc.source} line {entry.line}: this phone model has {keys} line "
+            f"{source} line {entry.line}: this phone model has {keys} line "
             f"keys but line{used[keys]} is configured",
             field="lines",
         )
     lines: list[dict[str, str]] = []
     for number in used:
         parts = found[number]
-        line = {_LINE_FIELDS[part]: entry.value for part, entry in parts.items()}
-        for part, entry in parts.items():
-            origin.remember(f"line.{_LINE_FIELDS[part]}", doc.source, entry)
-        lines.append(line)
-        own = proxies.get(number)
-        if own is not None and own.value not in ("", proxy):
-            warnings.append(
-                f"{doc.source} line {own.line}: line{number} has its own proxy "
-                f"{own.value}; every line now uses the phone's proxy"
-            )
-    for line in lines:
+        line = {_LINE_FIELDS[part]: entry.value for part, (_, entry) in parts.items()}
+        for part, (source, entry) in parts.items():
+            origin.remember(f"line.{_LINE_FIELDS[part]}", source, entry)
         try:
             Line.from_dict(line)
         except ProvisioningError as err:
             raise origin.wrap(err) from None
+        lines.append(line)
+        own = proxies.get(number)
+        if own is not None and own[1].value not in ("", proxy):
+            source, entry = own
+            warnings.append(
+                f"{source} line {entry.line}: line{number} has its own proxy "
+                f"{entry.value}; every line now uses the phone's proxy"
+            )
     return lines
 
 
