@@ -378,7 +378,7 @@ async def test_retransmits_until_answered(start_phone: Callable[..., object]) ->
 async def test_retransmissions_are_bounded(start_phone: Callable[..., object]) -> None:
     phone: FakePhone = await start_phone(silent)  # type: ignore[misc]
     result = await send_check_sync(
-        "127.0.0.1", port=phone.port, user="1", timeout=3, t1=0.002
+        "127.0.0.1", port=phone.port, user="1", timeout=1.5, t1=0.002
     )
     assert result.status is None
     assert result.attempts == MAX_SENDS

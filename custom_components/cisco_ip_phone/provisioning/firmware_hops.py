@@ -523,7 +523,8 @@ def plan_hops(
     release); a step whose files are not on the server is still returned,
     with ``missing`` saying what to upload, rather than failing the plan.
     Raises :class:`PlanError` for an unknown current image or when no rule
-    applies.
+    applies. Start a walk only when every hop is ready: once the universal
+    loader boots it fetches the next hop's files without being asked.
     """
     running = _parse_current(current)
     goal = _parse_target(target)

@@ -22,12 +22,14 @@ from .firmware_names import (
 )
 
 # Real manifests are 458-654 bytes; anything far larger is not one.
-MAX_LOADS_BYTES: Final = 64 * 1024
+MAX_LOADS_BYTES: Final = 16 * 1024
 
 _RUN = re.compile(rb"[A-Za-z0-9._=\-]{4,}")
 _LA_VERSION = re.compile(rb"LA_VERSION=([A-Za-z0-9._\-]{1,64})")
 # A name is at most 128 characters; a run may carry junk before it.
 _TAIL = 160
+# First letters of every firmware name (P0…, SIP/SCCP, term, jar/cnu/cvm/apps/dsp).
+_FIRST_LETTERS = frozenset("PpSsTtJjCcAaDd")
 
 
 class LoadsError(FirmwareNameError):
@@ -63,6 +65,8 @@ def _file_name(run: str) -> str | None:
         return None
     tail = run[-_TAIL:]
     for start in range(len(tail)):
+        if tail[start] not in _FIRST_LETTERS:
+            continue
         candidate = tail[start:]
         try:
             parse_image_name(candidate)
