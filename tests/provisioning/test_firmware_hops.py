@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.firmware import (
@@ -500,3 +501,46 @@ def test_every_rule_has_a_source_and_a_unique_id() -> None:
     ids = [item.rule_id for item in HOP_RULES]
     assert len(ids) == len(set(ids))
     assert all(item.source for item in HOP_RULES)
+
+
+_CURRENT = st.one_of(
+    st.builds(
+        "P0S3-{:02d}-{}-{:02d}".format,
+        st.integers(1, 9),
+        st.integers(0, 12),
+        st.integers(0, 3),
+    ),
+    st.builds(
+        "P003{:02d}{:02d}{:02d}{:02d}".format,
+        st.integers(1, 9),
+        st.integers(0, 5),
+        st.integers(0, 9),
+        st.integers(0, 20),
+    ),
+    st.builds("P003-{}-{}-00".format, st.integers(5, 9), st.integers(0, 12)),
+)
+_TARGET = st.one_of(
+    st.builds("P0S3-{}-{}-00".format, st.integers(4, 9), st.integers(0, 12)),
+    st.builds("P003{:02d}{:02d}0200".format, st.integers(6, 9), st.integers(0, 3)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_CURRENT, _TARGET)
+def test_any_walk_ends_at_the_target_or_explains_why(current: str, target: str) -> None:
+    try:
+        hops = plan_hops(current, target, EMPTY)
+    except PlanError as err:  # only a rule gap may stop a plan
+        message = str(err)
+        assert "no hop rule" in message
+        return
+    goal = parse_image_name(target)
+    assert len(hops) <= MAX_HOPS
+    if hops:
+        assert hops[-1].firmware.same_release(goal)
+        assert {hop.rule for hop in hops} <= {item.rule_id for item in HOP_RULES}
+        assert all(hop.missing == hop.files for hop in hops)  # empty server
+    else:
+        running = parse_image_name(current)
+        assert running.protocol is goal.protocol
+        assert running.version >= goal.version
