@@ -18,6 +18,7 @@ fields when the field's key appears there.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 import json
 import os
@@ -307,3 +308,90 @@ def test_commands_in_readme_and_docs_exist() -> None:
     assert commands, "no scripts/ command found"
     missing = [c for c in sorted(commands) if not os.access(REPO / c, os.X_OK)]
     assert not missing, f"not an executable file: {missing}"
+
+
+# ------------------------------------------------------------------ defaults
+
+
+def _literal(node: ast.expr | None, names: dict[str, ast.expr]) -> object:
+    """The value of a constant, a module-level name or an ``Enum.MEMBER``."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in names:
+        return _literal(names[node.id], names)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return _literal(names.get(f"{node.value.id}.{node.attr}"), names)
+    return None
+
+
+def _module_names(tree: ast.Module) -> dict[str, ast.expr]:
+    names: dict[str, ast.expr] = {}
+    for node in tree.body:
+        items = [node]
+        prefix = ""
+        if isinstance(node, ast.ClassDef):
+            items, prefix = node.body, f"{node.name}."
+        for item in items:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                if item.value is not None:
+                    names[prefix + item.target.id] = item.value
+            elif isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name):
+                names[prefix + item.targets[0].id] = item.value
+    return names
+
+
+def _default_cell(text: str, key: str) -> str:
+    """The Default column of the table row that documents ``key``."""
+    rows = [line for line in text.splitlines() if f"(`{key}`)" in line]
+    assert rows, f"no row for `{key}`"
+    cells = [cell.strip() for cell in rows[0].strip().strip("|").split("|")]
+    return cells[1]
+
+
+def _shown(value: object, labels: dict[str, str]) -> str:
+    """How a default is written in the docs."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value == "":
+        return "empty"
+    if isinstance(value, str) and value in labels:
+        return labels[value]
+    return f"`{value}`"
+
+
+def test_documented_option_defaults_match_the_code() -> None:
+    """The Default column of the options table is what ServerSettings uses."""
+    strings = translations()
+    tree = ast.parse((INTEGRATION / "provisioning" / "phone.py").read_text())
+    names = _module_names(tree)
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    checked = 0
+    for key in strings["options"]["step"]["init"]["data"]:
+        default = _literal(names.get(f"ServerSettings.{key}"), names)
+        if default is None:
+            continue
+        labels = strings.get("selector", {}).get(key, {}).get("options", {})
+        assert _default_cell(text, key) == _shown(default, labels), key
+        checked += 1
+    assert checked >= 10
+
+
+def test_documented_setup_defaults_match_the_code() -> None:
+    """The Default column of the server form is what const.py offers."""
+    tree = ast.parse((INTEGRATION / "const.py").read_text())
+    names = _module_names(tree)
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    checked = 0
+    for name, node in names.items():
+        if not name.startswith("CONF_"):
+            continue
+        suffix = name.removeprefix("CONF_")
+        defaults = [n for n in names if n.startswith(f"DEFAULT_{suffix}")]
+        key = _literal(node, names)
+        if not defaults or not isinstance(key, str):
+            continue
+        value = _literal(names[defaults[0]], names)
+        pattern = rf"^`([^`]*/)?{re.escape(str(value))}`$"
+        assert re.match(pattern, _default_cell(text, key)), key
+        checked += 1
+    assert checked >= 6
