@@ -1,6 +1,6 @@
 """Phone identity (MAC, model) and the validated settings every file is made from.
 
-Validation happens once, here, when a setting is built: renderers can then
+Validation happens once, when a setting is built: renderers can then
 trust every value. A value that could break a generated file (a quote, a
 ``;``, a newline, a control character) is rejected, never escaped, because the
 79x0 ``.cnf`` format has no escape syntax.
@@ -9,28 +9,76 @@ trust every value. A value that could break a generated file (a quote, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
-import ipaddress
 import re
 from types import MappingProxyType
 from typing import Any, Self
 
+from .phone_checks import (
+    InvalidMacError,
+    ProvisioningError,
+    SettingsError,
+    check_bool,
+    check_enum,
+    check_host,
+    check_image,
+    check_int,
+    check_pattern,
+    check_port,
+    check_sync,
+    check_text,
+    check_url,
+    list_of,
+    plain_dict,
+    reject_unknown,
+    require_mapping,
+)
+from .phone_values import (
+    LAST_WEEK,
+    MONTHS,
+    RING_TONES_MAX,
+    WEEKDAYS,
+    Codec,
+    DialRule,
+    DialUser,
+    DstRule,
+    NtpMode,
+    RingTone,
+)
 
-class ProvisioningError(ValueError):
-    """A setting or input the engine cannot use; says which one and why."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class InvalidMacError(ProvisioningError):
-    """A MAC address that is not 12 hexadecimal digits in a known spelling."""
-
-
-class SettingsError(ProvisioningError):
-    """A setting value outside what the phones accept."""
+__all__ = [
+    "DEFAULT_IMAGE_79X0",
+    "LAST_WEEK",
+    "LOAD_PREFIXES",
+    "MODELS",
+    "MONTHS",
+    "UNPROVISIONED",
+    "WEEKDAYS",
+    "Codec",
+    "ConfigStyle",
+    "DialRule",
+    "DialUser",
+    "DstRule",
+    "Family",
+    "InvalidMacError",
+    "Line",
+    "NtpMode",
+    "PhoneConfig",
+    "PhoneModel",
+    "ProvisioningError",
+    "RingTone",
+    "ServerSettings",
+    "SettingsError",
+    "check_host",
+    "check_image",
+    "check_sync",
+    "check_text",
+    "get_model",
+    "mac_from_filename",
+    "normalize_mac",
+    "phones_from_list",
+]
 
 
 # --------------------------------------------------------------------------- MAC
@@ -151,380 +199,14 @@ def get_model(name: str, *, field: str = "model") -> PhoneModel:
     return model
 
 
-# -------------------------------------------------------------------- validators
-
-_SAFE_TEXT = re.compile(r"[\x20-\x7e]*")
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
-_IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LINE_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{1,64}$")
 _AUTH_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#@$%&=,-]{1,64}$")
 _TIME_ZONE = re.compile(r"^[A-Za-z0-9+-]{1,10}$")
 _XML_TIME_ZONE = re.compile(r"^[A-Za-z0-9 /().+,-]{1,64}$")
 _DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)$")
 _MESSAGES_URI = re.compile(r"^[A-Za-z0-9*#+.@_-]{0,64}$")
-_URL = re.compile(r"^https?://[\x21-\x7e]{1,248}$")
-_DIAL_MATCH = re.compile(r"^[0-9*#.,+\\]{1,64}$")
-_DIAL_REWRITE = re.compile(r"^[A-Za-z0-9*#+%.,@_\\-]{0,64}$")
-_RING_FILE = re.compile(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(?:raw|pcm)$", re.IGNORECASE
-)
-_SYNC = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 UNPROVISIONED = "UNPROVISIONED"
-
-
-def check_text(
-    value: object, field: str, *, max_len: int, required: bool = False
-) -> str:
-    """Return ``value`` if it is printable ASCII safe in every file format.
-
-    Double quotes, ``;`` and control characters (newlines included) are
-    rejected: the ``.cnf`` format quotes strings with ``"``, starts comments
-    with ``;`` and has no escape syntax.
-    """
-    if not isinstance(value, str):
-        raise SettingsError(f"{field} must be text", field=field)
-    if required and not value.strip():
-        raise SettingsError(f"{field} is required", field=field)
-    if len(value) > max_len:
-        raise SettingsError(
-            f"{field} is {len(value)} characters long; the maximum is {max_len}",
-            field=field,
-        )
-    if not _SAFE_TEXT.fullmatch(value):
-        raise SettingsError(
-            f"{field} may only contain plain printable ASCII characters "
-            "(no accents, tabs or line breaks)",
-            field=field,
-        )
-    for bad in ('"', ";"):
-        if bad in value:
-            raise SettingsError(
-                f"{field} may not contain {bad}: the phone's config format "
-                "cannot escape it",
-                field=field,
-            )
-    return value
-
-
-def _check_pattern(
-    value: object, field: str, pattern: re.Pattern[str], what: str
-) -> str:
-    if not isinstance(value, str):
-        raise SettingsError(f"{field} must be text", field=field)
-    if not pattern.fullmatch(value):
-        raise SettingsError(f"{field}: {value!r} is not {what}", field=field)
-    return value
-
-
-def check_host(value: object, field: str, *, required: bool = False) -> str:
-    """Return a host name or IPv4 address ("" allowed unless required)."""
-    if isinstance(value, str) and value == "" and not required:
-        return value
-    if isinstance(value, str):
-        try:
-            ipaddress.IPv4Address(value)
-        except ValueError:
-            pass
-        else:
-            return value
-        if len(value) <= 253 and _HOSTNAME.fullmatch(value) and not value.isdigit():
-            return value
-    raise SettingsError(
-        f"{field}: {value!r} is not a host name or IPv4 address", field=field
-    )
-
-
-def check_int(value: object, field: str, low: int, high: int) -> int:
-    """Return ``value`` if it is an integer within ``low..high``."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise SettingsError(f"{field} must be a whole number", field=field)
-    if not low <= value <= high:
-        raise SettingsError(
-            f"{field} is {value}; it must be between {low} and {high}", field=field
-        )
-    return value
-
-
-def check_port(value: object, field: str) -> int:
-    """Return a UDP/TCP port number."""
-    return check_int(value, field, 1, 65535)
-
-
-def check_bool(value: object, field: str) -> bool:
-    """Return ``value`` if it is a real boolean (not 0/1 or text)."""
-    if not isinstance(value, bool):
-        raise SettingsError(f"{field} must be true or false", field=field)
-    return value
-
-
-def check_image(value: object, field: str, *, required: bool = False) -> str:
-    """Return a firmware image name without extension ("" allowed unless required)."""
-    if isinstance(value, str) and value == "" and not required:
-        return value
-    return _check_pattern(
-        value,
-        field,
-        _IMAGE,
-        "a firmware image name (letters, digits, '.', '-', '_', such as P0S3-8-12-00)",
-    )
-
-
-def check_url(value: object, field: str) -> str:
-    """Return an http(s) URL without spaces, quotes or ``;`` ("" allowed)."""
-    if isinstance(value, str) and value == "":
-        return value
-    _check_pattern(value, field, _URL, "an http:// or https:// URL without spaces")
-    return check_text(value, field, max_len=255)
-
-
-def check_sync(value: object, field: str = "sync") -> str:
-    """Return a resync value (up to 32 letters, digits, '.', '-', '_')."""
-    return _check_pattern(
-        value, field, _SYNC, "a sync value (1-32 letters, digits, '.', '-' or '_')"
-    )
-
-
-def _check_enum[E: StrEnum](value: object, field: str, enum: type[E]) -> E:
-    if isinstance(value, str) and value in enum._value2member_map_:
-        return enum(value)
-    allowed = ", ".join(repr(member.value) for member in enum)
-    raise SettingsError(f"{field}: {value!r} is not one of {allowed}", field=field)
-
-
-# ---------------------------------------------------------------- value classes
-
-
-class NtpMode(StrEnum):
-    """How the phone finds its time server (``sntp_mode``)."""
-
-    UNICAST = "unicast"
-    MULTICAST = "multicast"
-    ANYCAST = "anycast"
-    DIRECTED_BROADCAST = "directedbroadcast"
-
-
-class Codec(StrEnum):
-    """Codec the phone offers first (``preferred_codec``)."""
-
-    G711ULAW = "g711ulaw"
-    G711ALAW = "g711alaw"
-    G729A = "g729a"
-
-
-class DialUser(StrEnum):
-    """``User`` attribute of a dial-plan rule: adds ``;user=`` to the URI."""
-
-    NONE = ""
-    IP = "IP"
-    PHONE = "Phone"
-
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise SettingsError(f"{what} must be an object", field=what)
-    return data
-
-
-def _reject_unknown(data: Mapping[str, Any], cls: type[Any], what: str) -> None:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(str(key) for key in data if key not in known)
-    if unknown:
-        raise SettingsError(
-            f"unknown setting(s) in {what}: {', '.join(unknown)}", field=unknown[0]
-        )
-
-
-def _plain(value: object) -> Any:
-    """Return a JSON-safe copy of a dataclass field value."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, DstRule | DialRule | RingTone | Line):
-        return value.as_dict()
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    return value
-
-
-def _as_dict(obj: object) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}  # type: ignore[arg-type]
-
-
-def _list_of[T](
-    data: object, what: str, build: Callable[[Any], T], *, max_items: int
-) -> tuple[T, ...]:
-    if isinstance(data, tuple):
-        data = list(data)
-    if not isinstance(data, list):
-        raise SettingsError(f"{what} must be a list", field=what)
-    if len(data) > max_items:
-        raise SettingsError(
-            f"{what} has {len(data)} entries; the maximum is {max_items}", field=what
-        )
-    return tuple(build(item) for item in data)
-
-
-MONTHS: tuple[str, ...] = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
-WEEKDAYS: tuple[str, ...] = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
-LAST_WEEK = 8
-
-
-@dataclass(frozen=True, slots=True)
-class DstRule:
-    """When daylight saving time starts or stops (the ``dst_start_*`` keys).
-
-    ``day`` 1-31 selects a fixed date; 0 means "use ``week_of_month`` and
-    ``day_of_week``" (week 1-6, or 8 for the last week of the month).
-    ``day_of_week`` is 1-7 with 1 = Sunday, as the phone counts.
-    """
-
-    month: int
-    day: int = 0
-    day_of_week: int = 1
-    week_of_month: int = LAST_WEEK
-    hour: int = 2
-    minute: int = 0
-    field_prefix: str = field(default="dst", compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        prefix = self.field_prefix
-        check_int(self.month, f"{prefix}.month", 1, 12)
-        check_int(self.day, f"{prefix}.day", 0, 31)
-        check_int(self.day_of_week, f"{prefix}.day_of_week", 1, 7)
-        if self.week_of_month != LAST_WEEK:
-            check_int(self.week_of_month, f"{prefix}.week_of_month", 1, 6)
-        check_int(self.hour, f"{prefix}.hour", 0, 23)
-        check_int(self.minute, f"{prefix}.minute", 0, 59)
-
-    @classmethod
-    def from_dict(cls, data: object, prefix: str = "dst") -> Self:
-        mapping = _mapping(data, prefix)
-        known = {"month", "day", "day_of_week", "week_of_month", "hour", "minute"}
-        unknown = sorted(str(key) for key in mapping if key not in known)
-        if unknown:
-            raise SettingsError(
-                f"unknown setting(s) in {prefix}: {', '.join(unknown)}",
-                field=f"{prefix}.{unknown[0]}",
-            )
-        if "month" not in mapping:
-            raise SettingsError(f"{prefix}.month is required", field=f"{prefix}.month")
-        return cls(
-            month=mapping["month"],
-            day=mapping.get("day", 0),
-            day_of_week=mapping.get("day_of_week", 1),
-            week_of_month=mapping.get("week_of_month", LAST_WEEK),
-            hour=mapping.get("hour", 2),
-            minute=mapping.get("minute", 0),
-            field_prefix=prefix,
-        )
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "month": self.month,
-            "day": self.day,
-            "day_of_week": self.day_of_week,
-            "week_of_month": self.week_of_month,
-            "hour": self.hour,
-            "minute": self.minute,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class DialRule:
-    """One ``<TEMPLATE>`` of the dial plan (reference §2.7)."""
-
-    match: str
-    timeout: int = 0
-    user: DialUser = DialUser.NONE
-    rewrite: str = ""
-
-    def __post_init__(self) -> None:
-        _check_pattern(
-            self.match,
-            "dial_plan.match",
-            _DIAL_MATCH,
-            "a dial pattern (digits, '*', '#', '.', ',', '+', '\\')",
-        )
-        check_int(self.timeout, "dial_plan.timeout", 0, 60)
-        object.__setattr__(
-            self, "user", _check_enum(self.user, "dial_plan.user", DialUser)
-        )
-        _check_pattern(
-            self.rewrite,
-            "dial_plan.rewrite",
-            _DIAL_REWRITE,
-            "a rewrite string (digits, letters, '%1'-'%5', '%s', '*', '#', '+')",
-        )
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        mapping = _mapping(data, "dial_plan")
-        _reject_unknown(mapping, cls, "dial_plan")
-        if "match" not in mapping:
-            raise SettingsError("dial_plan.match is required", field="dial_plan.match")
-        return cls(
-            match=mapping["match"],
-            timeout=mapping.get("timeout", 0),
-            user=mapping.get("user", ""),
-            rewrite=mapping.get("rewrite", ""),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
-
-RING_NAME_MAX = 25
-RING_TONES_MAX = 50
-
-
-@dataclass(frozen=True, slots=True)
-class RingTone:
-    """A custom ring: the name shown on the phone and a raw µ-law file."""
-
-    display_name: str
-    file_name: str
-
-    def __post_init__(self) -> None:
-        check_text(
-            self.display_name,
-            "ring_tones.display_name",
-            max_len=RING_NAME_MAX,
-            required=True,
-        )
-        if self.display_name != self.display_name.strip():
-            raise SettingsError(
-                "ring_tones.display_name may not start or end with a space",
-                field="ring_tones.display_name",
-            )
-        _check_pattern(
-            self.file_name,
-            "ring_tones.file_name",
-            _RING_FILE,
-            "a ring file name ending in .raw or .pcm (letters, digits, '.', '-', '_')",
-        )
-        if len(self.file_name) > RING_NAME_MAX:
-            raise SettingsError(
-                f"ring_tones.file_name is longer than {RING_NAME_MAX} characters",
-                field="ring_tones.file_name",
-            )
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        mapping = _mapping(data, "ring_tones")
-        _reject_unknown(mapping, cls, "ring_tones")
-        return cls(
-            display_name=mapping.get("display_name", ""),
-            file_name=mapping.get("file_name", ""),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
 
 
 SHORT_NAME_MAX = 16
@@ -549,7 +231,7 @@ class Line:
     short_name: str = ""
 
     def __post_init__(self) -> None:
-        _check_pattern(
+        check_pattern(
             self.name,
             "line.name",
             _LINE_NAME,
@@ -563,7 +245,7 @@ class Line:
         if self.auth_name == self.name:
             object.__setattr__(self, "auth_name", "")
         if self.auth_name:
-            _check_pattern(
+            check_pattern(
                 self.auth_name,
                 "line.auth_name",
                 _AUTH_NAME,
@@ -580,8 +262,8 @@ class Line:
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        mapping = _mapping(data, "line")
-        _reject_unknown(mapping, cls, "line")
+        mapping = require_mapping(data, "line")
+        reject_unknown(mapping, cls, "line")
         if "name" not in mapping:
             raise SettingsError("line.name is required", field="line.name")
         return cls(
@@ -593,7 +275,7 @@ class Line:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return plain_dict(self)
 
 
 DEFAULT_IMAGE_79X0 = "P0S3-8-12-00"
@@ -651,11 +333,11 @@ class PhoneConfig:
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        mapping = _mapping(data, "phone")
-        _reject_unknown(mapping, cls, "phone")
+        mapping = require_mapping(data, "phone")
+        reject_unknown(mapping, cls, "phone")
         if "mac" not in mapping:
             raise SettingsError("mac is required", field="mac")
-        lines = _list_of(mapping.get("lines", []), "lines", Line.from_dict, max_items=8)
+        lines = list_of(mapping.get("lines", []), "lines", Line.from_dict, max_items=8)
         return cls(
             mac=mapping["mac"],
             model=mapping.get("model", "7960"),
@@ -669,7 +351,7 @@ class PhoneConfig:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return plain_dict(self)
 
 
 def _default_dst_start() -> DstRule:
@@ -733,15 +415,15 @@ class ServerSettings:
         check_port(self.outbound_proxy_port, "outbound_proxy_port")
         check_host(self.ntp_server, "ntp_server")
         object.__setattr__(
-            self, "ntp_mode", _check_enum(self.ntp_mode, "ntp_mode", NtpMode)
+            self, "ntp_mode", check_enum(self.ntp_mode, "ntp_mode", NtpMode)
         )
-        _check_pattern(
+        check_pattern(
             self.time_zone,
             "time_zone",
             _TIME_ZONE,
             "a time-zone abbreviation such as GMT, CET or EST",
         )
-        _check_pattern(
+        check_pattern(
             self.xml_time_zone,
             "xml_time_zone",
             _XML_TIME_ZONE,
@@ -753,7 +435,7 @@ class ServerSettings:
             if not isinstance(getattr(self, name), DstRule):
                 raise SettingsError(f"{name} must be a DST rule", field=name)
         check_bool(self.time_format_24hr, "time_format_24hr")
-        _check_pattern(
+        check_pattern(
             self.date_format,
             "date_format",
             _DATE_FORMAT,
@@ -778,7 +460,7 @@ class ServerSettings:
         object.__setattr__(
             self,
             "preferred_codec",
-            _check_enum(self.preferred_codec, "preferred_codec", Codec),
+            check_enum(self.preferred_codec, "preferred_codec", Codec),
         )
         check_int(self.timer_register_expires, "timer_register_expires", 1, 3932100)
         self._check_sequences()
@@ -786,7 +468,7 @@ class ServerSettings:
         self._check_xml_images()
         check_text(self.phone_password, "phone_password", max_len=PHONE_PASSWORD_MAX)
         check_int(self.telnet_level, "telnet_level", 0, 2)
-        _check_pattern(
+        check_pattern(
             self.messages_uri,
             "messages_uri",
             _MESSAGES_URI,
@@ -846,18 +528,18 @@ class ServerSettings:
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        mapping = dict(_mapping(data, "server"))
-        _reject_unknown(mapping, cls, "server")
+        mapping = dict(require_mapping(data, "server"))
+        reject_unknown(mapping, cls, "server")
         builders: dict[str, Callable[[Any], Any]] = {
             "dst_start": lambda v: DstRule.from_dict(v, "dst_start"),
             "dst_stop": lambda v: DstRule.from_dict(v, "dst_stop"),
-            "dial_plan": lambda v: _list_of(
+            "dial_plan": lambda v: list_of(
                 v, "dial_plan", DialRule.from_dict, max_items=100
             ),
-            "ring_tones": lambda v: _list_of(
+            "ring_tones": lambda v: list_of(
                 v, "ring_tones", RingTone.from_dict, max_items=RING_TONES_MAX
             ),
-            "xml_images": lambda v: dict(_mapping(v, "xml_images")),
+            "xml_images": lambda v: dict(require_mapping(v, "xml_images")),
         }
         for name, build in builders.items():
             if name in mapping:
@@ -865,7 +547,7 @@ class ServerSettings:
         return cls(**mapping)
 
     def as_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return plain_dict(self)
 
 
 def phones_from_list(data: Sequence[object]) -> list[PhoneConfig]:
