@@ -941,3 +941,111 @@ async def test_curl_upload_and_download(root: Path, tmp_path: Path) -> None:
         assert body == source.read_bytes()
         await settle(lambda: len(events) == 1)
     assert (root / "ring.raw").read_bytes() == source.read_bytes()
+
+
+# --- robustness ----------------------------------------------------------------
+
+
+async def test_special_files_and_stray_commands(root: Path) -> None:
+    os.mkfifo(root / "pipe")  # would block a plain open() forever
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        async with running(root, make_settings(allow_active=True)) as (server, _e):
+
+            def session() -> dict[str, str]:
+                client = connect(server)
+                client.voidcmd("TYPE I")
+                out: dict[str, str] = {}
+                try:
+                    client.retrbinary("RETR pipe", lambda _b: None)
+                except ftplib.Error as err:
+                    out["fifo"] = str(err)
+                out["abor"] = client.sendcmd("ABOR")
+                out["eprt"] = client.sendcmd(f"EPRT |1|127.0.0.1|{port}|")
+                client.quit()
+                return out
+
+            out = await in_thread(session)
+    assert out["fifo"].startswith("550")
+    assert out["abor"].startswith("225")
+    assert out["eprt"].startswith("200")
+
+
+async def test_a_failing_poll_does_not_stop_the_server(
+    root: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = {"left": 1}
+
+    class FlakyLoop(ftp_module.IOLoop):  # type: ignore[name-defined,misc]
+        def poll(self, timeout: float | None) -> None:
+            if failures["left"]:
+                failures["left"] -= 1
+                raise RuntimeError("simulated pyftpdlib bug")
+            super().poll(timeout)
+
+    monkeypatch.setattr(ftp_module, "IOLoop", FlakyLoop)
+    async with running(root) as (server, _events):
+        await in_thread(lambda: upload(server, "ok.bin", b"still works"))
+    assert "unexpected error in the FTP server loop" in caplog.text
+    assert (root / "ok.bin").read_bytes() == b"still works"
+
+
+async def test_server_construction_failure_releases_the_port(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("simulated")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(ftp_module, "FTPServer", broken)
+    with pytest.raises(RuntimeError):
+        await FtpServer(root, make_settings(port=port)).start()
+    with socket.socket() as again:  # the listening socket was closed
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))
+
+
+async def test_unexpected_write_failure_is_an_internal_error(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.cisco_ip_phone.provisioning import ftp_fs
+
+    def buggy_write(self: Any, data: bytes) -> int:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(ftp_fs.PartialUpload, "write", buggy_write)
+    async with running(root) as (server, events):
+
+        def store() -> str:
+            try:
+                return upload(server, "x.bin", b"data")
+            except ftplib.Error as err:
+                return str(err)
+
+        reply = await in_thread(store)
+        assert reply.startswith("426")
+        await settle(lambda: not partials(root))
+        assert not (root / "x.bin").exists()
+        assert not events
+
+
+def test_hung_up_check_on_a_closed_socket() -> None:
+    from types import SimpleNamespace
+
+    from custom_components.cisco_ip_phone.provisioning.ftp_handler import (
+        _client_hung_up,
+    )
+
+    closed = socket.socket()
+    closed.close()
+    assert _client_hung_up(SimpleNamespace(_closed=False, socket=closed))
+    assert _client_hung_up(SimpleNamespace(_closed=True, socket=None))
+    left, right = socket.socketpair()
+    with left, right:
+        assert not _client_hung_up(SimpleNamespace(_closed=False, socket=left))
+        right.close()
+        assert _client_hung_up(SimpleNamespace(_closed=False, socket=left))

@@ -138,15 +138,16 @@ async def _serve(args: argparse.Namespace, settings: FtpSettings) -> int:
     def _count(event: FtpEvent) -> None:
         events[event.kind] = events.get(event.kind, 0) + 1
 
-    from .tftp.lagprobe import LagProbe
-
     server = FtpServer(
         args.root, settings, on_event=_count, storage_dir=args.storage_dir
     )
     await server.start()
     tftp = await _start_tftp(args) if args.with_tftp else None
-    probe = LagProbe() if args.lag_probe else None
-    if probe is not None:
+    probe = None
+    if args.lag_probe:
+        from .tftp.lagprobe import LagProbe
+
+        probe = LagProbe()
         probe.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -63,7 +63,7 @@ class _Waker:
         self._reader, self._writer = socket.socketpair()
         self._reader.setblocking(False)
         self._writer.setblocking(False)
-        self._fileno: int | None = self._reader.fileno()
+        self._fileno = self._reader.fileno()
         self._ioloop = ioloop
         ioloop.register(self._fileno, self, ioloop.READ)
 
@@ -75,23 +75,14 @@ class _Waker:
     def readable(self) -> bool:
         return True
 
-    def writable(self) -> bool:
-        return False
-
     def handle_read_event(self) -> None:
-        try:
+        # Drain until the socket would block; the wake-up itself is the point.
+        with contextlib.suppress(OSError):
             while self._reader.recv(4096):
                 pass
-        except OSError:
-            pass
-
-    def handle_close(self) -> None:
-        self.close()
 
     def close(self) -> None:
-        if self._fileno is not None:
-            self._ioloop.unregister(self._fileno)
-            self._fileno = None
+        self._ioloop.unregister(self._fileno)
         self._reader.close()
         self._writer.close()
 
@@ -314,8 +305,7 @@ class FtpServer:
             self._loop.call_soon_threadsafe(self._deliver, event)
 
     def _deliver(self, event: FtpEvent) -> None:
-        if self._on_event is None:
-            return
+        assert self._on_event is not None  # _emit checked it
         try:
             self._on_event(event)
         except Exception:
@@ -327,8 +317,8 @@ class FtpServer:
         if thread is None:
             return
         self._stopping.set()
-        if self._waker is not None:
-            self._waker.wake()
+        assert self._waker is not None  # set together with the thread
+        self._waker.wake()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, thread.join, JOIN_TIMEOUT)
         if thread.is_alive():  # pragma: no cover - only if pyftpdlib hangs

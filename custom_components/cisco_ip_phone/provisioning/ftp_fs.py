@@ -54,15 +54,10 @@ class PartialUpload:
         self._fsync = fsync
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(self.temp_path, flags, FILE_MODE)
-        try:
-            os.fchmod(fd, FILE_MODE)
-            # Unbuffered: a full disk fails the write that hit it, never a
-            # later close(); pyftpdlib writes 64 KiB chunks anyway.
-            self._file = os.fdopen(fd, "wb", buffering=0)
-        except BaseException:
-            os.close(fd)
-            os.unlink(self.temp_path)
-            raise
+        os.fchmod(fd, FILE_MODE)  # whatever the process umask is
+        # Unbuffered: a full disk fails the write that hit it, never a later
+        # close(); pyftpdlib writes 64 KiB chunks anyway.
+        self._file = os.fdopen(fd, "wb", buffering=0)
         self.bytes_written = 0
         self.committed = False
         self.discarded = False
@@ -134,13 +129,14 @@ class JailedFS(AbstractedFS):  # type: ignore[misc]
         if mode == "rb":
             # The resolved path was just checked; O_NOFOLLOW stops a link
             # swapped in since then from leading out.
+            # O_NONBLOCK: opening a FIFO must not hang the FTP thread.
             real = os.path.realpath(filename)
-            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            handle = os.fdopen(fd, "rb")
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                handle.close()
-                raise IsADirectoryError(21, "Not a regular file", filename)
-            return handle
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+            fd = os.open(real, flags)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise PermissionError(1, "Not a regular file", filename)
+            return os.fdopen(fd, "rb")
         if mode == "wb":
             return PartialUpload(filename, fsync=self.fsync_uploads)
         raise PermissionError(1, "Resuming or appending uploads is not supported")
