@@ -9,7 +9,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.cisco_ip_phone.config_flow import phone_subentry
 from custom_components.cisco_ip_phone.const import DOMAIN
+from custom_components.cisco_ip_phone.provisioning.phone import PhoneConfig
 
 from .ha_common import PHONE_MAC
 
@@ -134,3 +136,16 @@ async def test_invalid_mac_aborts(hass: HomeAssistant) -> None:
     result = await _discover(hass, _info("xyz"))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_discovery_info"
+
+
+async def test_adding_the_phone_by_hand_ends_its_discovery(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await _discover(hass, _info())
+    assert result["type"] is FlowResultType.FORM
+    hass.config_entries.async_add_subentry(
+        init_integration, phone_subentry(PhoneConfig(mac=NEW_MAC, model="7940"))
+    )
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert NEW_MAC in init_integration.runtime_data.phones

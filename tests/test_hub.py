@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import MappingProxyType
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
@@ -13,11 +14,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN, TICK_INTERVAL
-from custom_components.cisco_ip_phone.coordinator import CiscoPhoneHub
+from custom_components.cisco_ip_phone.coordinator import CiscoPhoneHub, PhoneEntry
 from custom_components.cisco_ip_phone.provisioning.ftp_events import (
     FtpEvent,
     FtpEventKind,
 )
+from custom_components.cisco_ip_phone.provisioning.phone import PhoneConfig
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     EventKind,
@@ -26,7 +28,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
 )
 from custom_components.cisco_ip_phone.provisioning.tracker import TrackerEvent
 
-from .ha_common import PHONE_MAC
+from .ha_common import PHONE_MAC, phone_subentry_data
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -80,7 +82,7 @@ async def test_counters(hass: HomeAssistant, init_integration: MockConfigEntry) 
     )
     await hass.async_block_till_done()
     assert hub.counters.transfers == 1
-    assert hub.counters.errors == 1
+    assert hub.counters.errors == 2  # a missing CTL file counts, as documented
     state = hass.states.get("sensor.cisco_ip_phone_provisioning_transfers_served")
     assert state is not None
     assert state.state == "1"
@@ -95,8 +97,16 @@ async def test_config_pending_until_fetched(
     entry = init_integration
     hub = entry.runtime_data
     main = f"SIP{PHONE_MAC}.cnf"
-    assert hub.config_up_to_date(PHONE_MAC) is False  # never fetched
+    assert hub.config_up_to_date(PHONE_MAC) is None  # never seen
     assert hub.config_up_to_date(UNKNOWN_MAC) is None  # not a phone of ours
+    hub._handle_transfer(  # noqa: SLF001
+        transfer(
+            f"CTLSEP{PHONE_MAC}.tlv",
+            kind=EventKind.FAILED,
+            outcome=TransferOutcome.NOT_FOUND,
+        )
+    )
+    assert hub.config_up_to_date(PHONE_MAC) is False  # seen, main file pending
     for name in ("SIPDefault.cnf", main):
         hub._handle_transfer(transfer(name, hub=hub))
     await hass.async_block_till_done()
@@ -201,3 +211,42 @@ async def test_overrides_regenerate_files(
     assert hub.images == {}
     hub.set_sync(PHONE_MAC, "2")
     assert hub.syncs == {PHONE_MAC: "2"}
+
+
+async def test_invalid_phone_subentry_is_skipped(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A subentry the engine refuses is logged, the others keep working."""
+    broken = phone_subentry_data("001E4A0000DD")
+    broken["data"] = MappingProxyType({**broken["data"], "model": "7999"})
+    broken["subentry_id"] = "sub_broken"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        data=dict(mock_config_entry.data),
+        subentries_data=[phone_subentry_data(), broken],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert set(entry.runtime_data.phones) == {PHONE_MAC}
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_events_after_stop_schedule_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hub = init_integration.runtime_data
+    await hub.async_stop()
+    failed_login = FtpEvent(
+        FtpEventKind.LOGIN_FAILED, None, None, "cisco", ("127.0.0.1", 1), 0.0
+    )
+    hub._handle_ftp(failed_login)
+    assert hub.counters.uploads == 0
+
+
+def test_main_config_file_depends_on_the_model() -> None:
+    cnf = PhoneEntry("a", PhoneConfig(mac=PHONE_MAC, model="7960"))
+    xml = PhoneEntry("b", PhoneConfig(mac=PHONE_MAC, model="7941"))
+    assert cnf.main_file == f"SIP{PHONE_MAC}.cnf"
+    assert xml.main_file == f"SEP{PHONE_MAC}.cnf.xml"

@@ -248,7 +248,7 @@ async def test_unreadable_store_starts_empty(
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
         "version": 1,
         "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
-        "data": ["not", "a", "dict"],
+        "data": {"tracker": ["not", "a", "dict"], "counters": None},
     }
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

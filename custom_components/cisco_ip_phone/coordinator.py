@@ -28,7 +28,6 @@ from .const import (
     LOGGER,
     SAVE_DELAY,
     STORAGE_VERSION,
-    SUBENTRY_PHONE,
     TICK_INTERVAL,
 )
 from .provisioning.ftp import FtpBindError, FtpEvent, FtpServer
@@ -102,8 +101,6 @@ def phones_from_entry(entry: ConfigEntry) -> dict[str, PhoneEntry]:
     """Return the valid phone subentries keyed by MAC; log the invalid ones."""
     phones: dict[str, PhoneEntry] = {}
     for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type != SUBENTRY_PHONE:
-            continue
         try:
             config = PhoneConfig.from_dict(dict(subentry.data))
         except (ProvisioningError, KeyError, TypeError) as err:
@@ -216,10 +213,6 @@ class CiscoPhoneHub:
         """Stop when Home Assistant stops (entries are not unloaded then)."""
         await self.async_stop()
 
-    async def async_remove_store(self) -> None:
-        """Forget the observed state when the entry is deleted."""
-        await self._store.async_remove()
-
     # State read by entities -----------------------------------------------------
 
     @property
@@ -246,17 +239,13 @@ class CiscoPhoneHub:
 
         Every generated file the phone fetched before must match the current
         digest, and the phone must have fetched its main config file at all.
-        ``None`` when the phone is not configured.
+        ``None`` (unknown) when the phone is not configured or was never seen.
         """
         phone = self.phones.get(mac)
-        if phone is None:
-            return None
         observation = self.tracker.observation(mac)
-        fetched = (
-            {name.lower(): digest for name, digest in observation.fetched.items()}
-            if observation is not None
-            else {}
-        )
+        if phone is None or observation is None:
+            return None
+        fetched = {name.lower(): digest for name, digest in observation.fetched.items()}
         if phone.main_file.lower() not in fetched:
             return False
         current = {name.lower(): file.digest for name, file in self.files.items()}
@@ -296,9 +285,21 @@ class CiscoPhoneHub:
         self.regenerate()
         for mac, phone in self.phones.items():
             if mac not in old or old[mac].subentry_id != phone.subentry_id:
+                # After the current flow step: the discovery flow that added
+                # this phone must finish on its own.
+                self.hass.loop.call_soon(self._abort_discovery, mac)
                 for listener in list(self._phone_listeners):
                     listener(phone.subentry_id, phone)
         return True
+
+    @callback
+    def _abort_discovery(self, mac: str) -> None:
+        """Drop the offer to add a phone the user has just added by hand."""
+        flows = self.hass.config_entries.flow.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": mac}
+        )
+        for flow in flows:
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def set_image_override(self, mac: str, image: str | None) -> None:
@@ -353,7 +354,7 @@ class CiscoPhoneHub:
         """Count a transfer and feed it to the tracker."""
         if event.kind == "completed":
             self.counters.transfers += 1
-        elif event.kind == "failed" and event.outcome != "not_found":
+        elif event.kind == "failed":
             self.counters.errors += 1
         self._process(self.tracker.handle(event))
 
@@ -398,7 +399,8 @@ class CiscoPhoneHub:
             {"source": SOURCE_INTEGRATION_DISCOVERY},
             {
                 "mac": event.mac,
-                "ip": observation.ip if observation is not None else None,
+                "ip": observation.ip,
+                "model": observation.model,
                 "file": event.file,
                 "entry_id": self.entry.entry_id,
             },
