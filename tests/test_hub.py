@@ -99,7 +99,7 @@ async def test_config_pending_until_fetched(
     main = f"SIP{PHONE_MAC}.cnf"
     assert hub.config_up_to_date(PHONE_MAC) is None  # never seen
     assert hub.config_up_to_date(UNKNOWN_MAC) is None  # not a phone of ours
-    hub._handle_transfer(  # noqa: SLF001
+    hub._handle_transfer(
         transfer(
             f"CTLSEP{PHONE_MAC}.tlv",
             kind=EventKind.FAILED,
