@@ -40,6 +40,9 @@ from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .server_config import ServerConfig
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
+# Served per requesting phone (firmware hops, resync), so a phone's copy may
+# differ from the shared one without its config being out of date.
+PER_PHONE_FILES = frozenset({"os79xx.txt", "syncinfo.xml"})
 type TrackerEventListener = Callable[[TrackerEvent], None]
 type PhoneAddedListener = Callable[[str, "PhoneEntry"], None]
 
@@ -136,6 +139,7 @@ class CiscoPhoneHub:
         self._event_listeners: dict[str, list[TrackerEventListener]] = {}
         self._phone_listeners: list[PhoneAddedListener] = []
         self._ftp_listeners: list[Callable[[FtpEvent], None]] = []
+        self._transfer_listeners: list[Callable[[TransferEvent], None]] = []
         self._discovered_at: dict[str, float] = {}
         self._unsub_tick: CALLBACK_TYPE | None = None
         self._stopped = False
@@ -252,7 +256,7 @@ class CiscoPhoneHub:
         return all(
             current[name] == digest
             for name, digest in fetched.items()
-            if name in current
+            if name in current and name not in PER_PHONE_FILES
         )
 
     # Configuration ---------------------------------------------------------------
@@ -347,6 +351,14 @@ class CiscoPhoneHub:
         self._ftp_listeners.append(listener)
         return lambda: self._ftp_listeners.remove(listener)
 
+    @callback
+    def async_add_transfer_listener(
+        self, listener: Callable[[TransferEvent], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` with each TFTP transfer event, after the tracker."""
+        self._transfer_listeners.append(listener)
+        return lambda: self._transfer_listeners.remove(listener)
+
     # Engine events ---------------------------------------------------------------
 
     @callback
@@ -357,6 +369,8 @@ class CiscoPhoneHub:
         elif event.kind == "failed":
             self.counters.errors += 1
         self._process(self.tracker.handle(event))
+        for listener in list(self._transfer_listeners):
+            listener(event)
 
     @callback
     def _handle_ftp(self, event: FtpEvent) -> None:
