@@ -1,0 +1,108 @@
+"""``tftp`` subcommand: run the server alone (benchmarks, manual tests)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+from pathlib import Path
+import signal
+import sys
+
+from .events import TransferEvent
+from .lagprobe import LagProbe
+from .resolver import ContentResolver
+from .server import TftpServer, TftpSettings
+
+
+def _listen_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``tftp`` subcommand."""
+    parser = subparsers.add_parser("tftp", help="serve a folder over TFTP")
+    parser.add_argument("--root", type=Path, required=True, help="folder to serve")
+    parser.add_argument(
+        "--listen",
+        type=_listen_address,
+        default=("127.0.0.1", 6969),
+        help="HOST:PORT to bind (default 127.0.0.1:6969)",
+    )
+    parser.add_argument("--allow-write-dir", type=Path, default=None)
+    parser.add_argument("--max-blksize", type=int, default=TftpSettings().max_blksize)
+    parser.add_argument(
+        "--lag-probe",
+        action="store_true",
+        help="measure event-loop lag (10 ms sleeps); print p50/p99/max on exit",
+    )
+    parser.add_argument("--stats-out", type=Path, default=None, help="JSON stats file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log transfers")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM; 1 when the port cannot be bound."""
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # tftpy logs every byte it decodes at DEBUG; only our transfer lines matter.
+    logging.getLogger("tftpy").setLevel(logging.WARNING)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_serve(args))
+    except OSError as err:
+        print(f"cannot start TFTP server: {err}", file=sys.stderr)  # noqa: T201
+        return 1
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    host, port = args.listen
+    events = {"count": 0}
+
+    def _count(_event: TransferEvent) -> None:
+        events["count"] += 1
+
+    resolver = ContentResolver(args.root)
+    settings = TftpSettings(
+        allow_write_dir=args.allow_write_dir, max_blksize=args.max_blksize
+    )
+    server = TftpServer(
+        resolver, host=host, port=port, settings=settings, on_event=_count
+    )
+    await server.start()
+    probe = LagProbe() if args.lag_probe else None
+    if probe is not None:
+        probe.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"TFTP serving {resolver.root} on {host}:{server.port}", flush=True)  # noqa: T201
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+        lag = await probe.stop() if probe is not None else None
+        stats = server.stats
+        await server.stop()
+    report: dict[str, object] = {"stats": stats.as_dict(), "events": events["count"]}
+    if lag is not None:
+        report["lag"] = lag.as_dict()
+        print(  # noqa: T201
+            f"event-loop lag: p50 {lag.p50_ms:.2f} ms, p99 {lag.p99_ms:.2f} ms, "
+            f"max {lag.max_ms:.2f} ms ({lag.samples} samples)",
+            flush=True,
+        )
+    if args.stats_out is not None:
+        text = json.dumps(report, indent=2)
+        await loop.run_in_executor(None, args.stats_out.write_text, text)
+    return 0

@@ -1,0 +1,362 @@
+"""One transfer on its own UDP endpoint (its TID): lock-step or windowed DATA/ACK.
+
+Timers are lazy: one ``call_later`` per timeout period that re-arms itself if
+the transfer made progress meanwhile, instead of a new timer per block.
+Duplicate or stale ACKs are ignored (no Sorcerer's Apprentice resends); only
+the timer retransmits, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from dataclasses import dataclass
+import logging
+import os
+from pathlib import Path
+import struct
+import tempfile
+from typing import Protocol
+
+from .events import ContentSource, TransferOutcome
+from .packets import (
+    OP_ACK,
+    OP_DATA,
+    OP_ERROR,
+    ErrorCode,
+    decode_error,
+    encode_error,
+    from_netascii,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_DATA_HEADER = struct.Struct("!HH")
+_ACK = struct.Struct("!HH")
+_UNKNOWN_TID = encode_error(ErrorCode.UNKNOWN_TID, "Unknown transfer ID")
+_ILLEGAL = encode_error(ErrorCode.ILLEGAL_OPERATION, "Illegal TFTP operation")
+
+
+@dataclass(frozen=True, slots=True)
+class TransferInfo:
+    """What a transfer is about, for its events."""
+
+    requested_name: str
+    resolved_name: str | None
+    source: ContentSource | None
+    digest: str | None
+    size: int | None
+    direction: str = "read"
+
+
+class SessionOwner(Protocol):
+    """What a session reports back to (the server)."""
+
+    def session_finished(
+        self, session: Session, outcome: TransferOutcome, error: str | None
+    ) -> None: ...
+
+
+class Session(asyncio.DatagramProtocol):
+    """Shared plumbing: endpoint, lazy retransmit timer, foreign TIDs, ending."""
+
+    def __init__(
+        self,
+        owner: SessionOwner,
+        client: tuple[str, int],
+        info: TransferInfo,
+        *,
+        timeout: float,
+        retries: int,
+    ) -> None:
+        self.owner = owner
+        self.client = client
+        self.info = info
+        self.timeout = timeout
+        self.retries = retries
+        self.retransmits = 0
+        self.blocks = 0
+        self.bytes_done = 0
+        self.finished = False
+        self.loop = asyncio.get_running_loop()
+        self.started = self.loop.time()
+        self._transport: asyncio.DatagramTransport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_tx = self.started
+        self._tries = 0
+
+    # -- asyncio plumbing
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self._transport = transport
+        if self.finished:  # stopped before the endpoint came up
+            transport.close()
+            return
+        self._timer = self.loop.call_later(self.timeout, self._on_timer)
+        self.begin()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.finish(TransferOutcome.SERVER_ERROR, f"endpoint closed: {exc}")
+
+    def error_received(self, exc: Exception) -> None:
+        _LOGGER.debug("Socket error in transfer with %s: %s", self.client, exc)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if addr != self.client:
+            self.send_to(_UNKNOWN_TID, addr)
+            return
+        if len(data) < 4 or data[0] != 0:
+            self.send(_ILLEGAL)
+            self.finish(TransferOutcome.CLIENT_ERROR, "malformed packet")
+            return
+        opcode = data[1]
+        if opcode == OP_ERROR:
+            code, message = decode_error(data)
+            self.finish(TransferOutcome.CLIENT_ERROR, f"client error {code}: {message}")
+            return
+        self.packet(opcode, data)
+
+    # -- helpers for subclasses
+    def send(self, packet: bytes | bytearray) -> None:
+        self.send_to(packet, self.client)
+
+    def send_to(self, packet: bytes | bytearray, addr: tuple[str, int]) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.sendto(packet, addr)
+
+    def progressed(self) -> None:
+        """Note a send that is not a retransmission: restart the retry budget."""
+        self._last_tx = self.loop.time()
+        self._tries = 0
+
+    def illegal(self, what: str) -> None:
+        self.send(_ILLEGAL)
+        self.finish(TransferOutcome.CLIENT_ERROR, what)
+
+    def _on_timer(self) -> None:
+        if self.finished:
+            return
+        idle = self.loop.time() - self._last_tx
+        if idle < self.timeout * 0.99:
+            self._timer = self.loop.call_later(self.timeout - idle, self._on_timer)
+            return
+        if self._tries >= self.retries:
+            self.finish(TransferOutcome.TIMEOUT, f"no answer after {self._tries} tries")
+            return
+        self._tries += 1
+        self._last_tx = self.loop.time()
+        self.resend()
+        self._timer = self.loop.call_later(self.timeout, self._on_timer)
+
+    def finish(self, outcome: TransferOutcome, error: str | None = None) -> None:
+        """End the transfer once: cancel the timer, close the endpoint, report."""
+        if self.finished:
+            return
+        self.finished = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._transport is not None:
+            self._transport.close()
+        self.owner.session_finished(self, outcome, error)
+
+    # -- protocol hooks
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    def packet(self, opcode: int, data: bytes) -> None:
+        raise NotImplementedError
+
+    def resend(self) -> None:
+        raise NotImplementedError
+
+
+class ReadSession(Session):
+    """Serve one file: OACK (if options), then DATA windows until the last ACK."""
+
+    def __init__(
+        self,
+        owner: SessionOwner,
+        client: tuple[str, int],
+        info: TransferInfo,
+        content: bytes,
+        *,
+        blksize: int,
+        windowsize: int,
+        oack: bytes | None,
+        timeout: float,
+        retries: int,
+    ) -> None:
+        super().__init__(owner, client, info, timeout=timeout, retries=retries)
+        self.size = len(content)
+        self._view = memoryview(content)
+        self._blksize = blksize
+        self._window = windowsize
+        self._oack = oack
+        # Always ends with a short block: an empty one when size % blksize == 0.
+        self._last_block = self.size // blksize + 1
+        self._acked = 0
+        self._sent = 0
+
+    def begin(self) -> None:
+        if self._oack is not None:
+            self.send(self._oack)
+        else:
+            self._send_window()
+        self.progressed()
+
+    def resend(self) -> None:
+        if self._oack is not None:
+            self.retransmits += 1
+            self.send(self._oack)
+        else:
+            self._send_window()
+
+    def _send_window(self) -> None:
+        transport = self._transport
+        if transport is None:  # pragma: no cover - begin() runs after connection_made
+            return
+        bs = self._blksize
+        view = self._view
+        client = self.client
+        first = self._acked + 1
+        last = min(self._acked + self._window, self._last_block)
+        for block in range(first, last + 1):
+            offset = (block - 1) * bs
+            transport.sendto(
+                _DATA_HEADER.pack(OP_DATA, block & 0xFFFF) + view[offset : offset + bs],
+                client,
+            )
+        if first <= self._sent:
+            self.retransmits += min(last, self._sent) - first + 1
+        self._sent = max(self._sent, last)
+
+    def packet(self, opcode: int, data: bytes) -> None:
+        if opcode != OP_ACK:
+            self.illegal(f"unexpected opcode {opcode} during read")
+            return
+        block = (data[2] << 8) | data[3]
+        if self._oack is not None:
+            if block == 0:
+                self._oack = None
+                self._send_window()
+                self.progressed()
+            return
+        delta = (block - self._acked) & 0xFFFF
+        if delta == 0 or delta > self._sent - self._acked:
+            return  # duplicate or stale ACK: never answered with a resend
+        self._acked += delta
+        self.blocks = self._acked
+        if self._acked >= self._last_block:
+            self.bytes_done = self.size
+            self.finish(TransferOutcome.OK)
+            return
+        self.bytes_done = self._acked * self._blksize
+        self._send_window()
+        self.progressed()
+
+
+class WriteSession(Session):
+    """Receive one upload into memory, then write it atomically (temp + rename)."""
+
+    def __init__(
+        self,
+        owner: SessionOwner,
+        client: tuple[str, int],
+        info: TransferInfo,
+        target: Path,
+        *,
+        blksize: int,
+        oack: bytes | None,
+        timeout: float,
+        retries: int,
+        max_size: int,
+        netascii: bool = False,
+        on_written: Callable[[Path], None] | None = None,
+    ) -> None:
+        super().__init__(owner, client, info, timeout=timeout, retries=retries)
+        self.target = target
+        self._blksize = blksize
+        self._oack = oack
+        self._max_size = max_size
+        self._buffer = bytearray()
+        self._expect = 1
+        self._last_sent: bytes = oack if oack is not None else _ACK.pack(OP_ACK, 0)
+        self._on_written = on_written
+        self._netascii = netascii
+        self._writing = False
+        self.commit_task: asyncio.Task[None] | None = None
+
+    def begin(self) -> None:
+        self.send(self._last_sent)
+        self.progressed()
+
+    def resend(self) -> None:
+        self.retransmits += 1
+        self.send(self._last_sent)
+
+    def packet(self, opcode: int, data: bytes) -> None:
+        if opcode != OP_DATA:
+            self.illegal(f"unexpected opcode {opcode} during write")
+            return
+        if self._writing:
+            return
+        block = (data[2] << 8) | data[3]
+        if block == ((self._expect - 1) & 0xFFFF):
+            self.send(self._last_sent)  # our ACK was lost: repeat it
+            return
+        if block != (self._expect & 0xFFFF):
+            return
+        payload = data[4:]
+        if len(payload) > self._blksize:
+            self.illegal("DATA block larger than blksize")
+            return
+        if len(self._buffer) + len(payload) > self._max_size:
+            self.send(encode_error(ErrorCode.DISK_FULL, "Upload too large"))
+            self.finish(TransferOutcome.ACCESS_VIOLATION, "upload too large")
+            return
+        self._buffer += payload
+        self.blocks = self._expect
+        self.bytes_done = len(self._buffer)
+        self._last_sent = _ACK.pack(OP_ACK, self._expect & 0xFFFF)
+        self._expect += 1
+        self.progressed()
+        if len(payload) < self._blksize:
+            self._writing = True
+            self.commit_task = self.loop.create_task(self._commit())
+        else:
+            self.send(self._last_sent)
+
+    async def _commit(self) -> None:
+        data = bytes(self._buffer)
+        if self._netascii:
+            data = from_netascii(data)
+        try:
+            await self.loop.run_in_executor(None, _write_atomically, self.target, data)
+        except OSError as err:
+            self.send(encode_error(ErrorCode.DISK_FULL, "Cannot store the file"))
+            self.finish(TransferOutcome.SERVER_ERROR, f"write failed: {err.strerror}")
+            return
+        if self.finished:
+            return
+        self.send(self._last_sent)
+        if self._on_written is not None:
+            self._on_written(self.target)
+        self.finish(TransferOutcome.OK)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temp file beside the target, then rename: never a partial file."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tftp-upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # noqa: PTH101
+        os.replace(temp, target)  # noqa: PTH105
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)  # noqa: PTH108
+        raise
