@@ -412,3 +412,15 @@ async def test_import_error_then_without_import(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].subentries == {}
+
+
+async def test_import_of_an_empty_folder_adds_nothing(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path, **{CONF_IMPORT_FOLDER: True})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].subentries == {}
+    assert result["options"] == {CONF_DISCOVERY: True}

@@ -2,8 +2,9 @@
 
 The phone is ``tests.simphone.SimulatedPhone``, a real TFTP client on
 loopback that follows the reference's boot sequences (loader hunt with an
-upper-case MAC, ``./SIP<MAC>.cnf`` from the application). Nothing between
-it and the entities is mocked.
+upper-case MAC, then the application's ``SIPDefault.cnf`` and
+``<tftp_cfg_dir>SIP<MAC>.cnf``). Nothing between it and the entities is
+mocked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
+from custom_components.cisco_ip_phone.provisioning.render import GeneratedFile
 from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
 from .ha_common import PHONE_MAC, phone_subentry_data, server_data
@@ -82,7 +84,7 @@ async def test_7960_boot_moves_the_sensors(
 
     unsub = async_track_state_change_event(hass, [STATE], record)
     assert _state(hass, STATE) == "unknown"
-    assert _state(hass, "binary_sensor.desk_config_up_to_date") == "off"
+    assert _state(hass, "binary_sensor.desk_config_up_to_date") == "unknown"
 
     phone = _phone(served, PHONE_MAC)
     report = await phone.boot()
@@ -98,7 +100,7 @@ async def test_7960_boot_moves_the_sensors(
         f"SEP{PHONE_MAC}.cnf.xml",
         f"{FIRMWARE}.loads",
     ]
-    assert f"./SIP{PHONE_MAC}.cnf" in report.names
+    assert f"SIP{PHONE_MAC}.cnf" in report.names
     assert phone.config["line1_name"] == "1001"
     assert phone.config["proxy1_address"] == "pbx.example.net"
 
@@ -153,6 +155,40 @@ async def test_unknown_phone_produces_a_discovery_flow(
     report = await phone.boot()
     await phone.stop()
     await hass.async_block_till_done()
-    assert report.state is PhoneState.UNPROVISIONED  # no lines yet: W362
-    assert f"./SIP{UNKNOWN_MAC}.cnf" in report.names
+    assert f"SIP{UNKNOWN_MAC}.cnf" in report.names
+    assert _state(hass, "sensor.lobby_provisioning_state") == "configured"
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
+async def test_dot_slash_prefix_of_log_teo(
+    hass: HomeAssistant, served: MockConfigEntry
+) -> None:
+    """LOG-TEO: with ``tftp_cfg_dir: "./"`` the 7960 asks for ``./SIP<MAC>.cnf``.
+
+    Our SIPDefault.cnf sets no prefix; a phone configured like the one in
+    that log is reproduced by serving its SIPDefault.cnf.
+    """
+    hub = served.runtime_data
+    default = hub.files["SIPDefault.cnf"]
+    hub.resolver.set_generated(
+        {
+            **hub.files,
+            "SIPDefault.cnf": GeneratedFile(
+                "SIPDefault.cnf",
+                default.content.replace(b'tftp_cfg_dir: ""', b'tftp_cfg_dir: "./"'),
+                None,
+            ),
+        }
+    )
+    phone = _phone(served, PHONE_MAC)
+    report = await phone.boot()
+    await phone.stop()
+    await hass.async_block_till_done()
+    assert f"./SIP{PHONE_MAC}.cnf" in report.names
+    assert report.state is PhoneState.REGISTERED, report.error
+    assert _state(hass, STATE) == "configured"
+    observation = hub.observation(PHONE_MAC)
+    assert observation is not None
+    fetched = {name.lower(): digest for name, digest in observation.fetched.items()}
+    own = hub.files[f"SIP{PHONE_MAC}.cnf"]
+    assert fetched[own.name.lower()] == own.digest

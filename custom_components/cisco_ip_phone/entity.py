@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -25,6 +26,7 @@ class CiscoHubEntity(Entity):
         await super().async_added_to_hass()
         self.async_on_remove(self.hub.async_add_listener(self._handle_hub_update))
 
+    @callback
     def _handle_hub_update(self) -> None:
         """Write the new state."""
         self.async_write_ha_state()

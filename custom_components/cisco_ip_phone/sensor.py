@@ -150,12 +150,14 @@ class CiscoPhoneSensor(CiscoPhoneEntity, SensorEntity):
             return None
         return self.entity_description.value_fn(observation)
 
+    @callback
     def _handle_hub_update(self) -> None:
         """Keep the device's firmware, model and name in step (one entity does)."""
         if self.entity_description.key == "firmware":
             self._sync_device()
         super()._handle_hub_update()
 
+    @callback
     def _sync_device(self) -> None:
         """Update the device registry when the phone or its settings changed."""
         phone = self.hub.phones.get(self.mac)
