@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 import logging
 from pathlib import Path
 import threading
@@ -11,6 +12,10 @@ import threading
 import pytest
 import tftpy
 
+from custom_components.cisco_ip_phone.provisioning.tftp import (
+    ContentResolver,
+    TftpServer,
+)
 from tests.simphone import (
     BootReport,
     Image,
@@ -70,11 +75,29 @@ def tftp_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def server(tftp_root: Path) -> Iterator[tuple[str, int]]:
-    """A tftpy server in a thread: an independent, real TFTP implementation."""
+@pytest.fixture(params=["tftpy", "ours"])
+async def server(
+    request: pytest.FixtureRequest, tftp_root: Path
+) -> AsyncIterator[tuple[str, int]]:
+    """A real TFTP server: tftpy in a thread (independent), or the engine's."""
+    if request.param == "ours":
+        resolver = ContentResolver(tftp_root, stat_ttl=0.0)
+        ours = TftpServer(resolver, host="127.0.0.1", port=0)
+        await ours.start()
+        try:
+            yield ("127.0.0.1", ours.port)
+        finally:
+            await ours.stop()
+        return
+    with run_tftpy(tftp_root) as address:
+        yield address
+
+
+@contextmanager
+def run_tftpy(root: Path) -> Iterator[tuple[str, int]]:
+    """Serve ``root`` with tftpy in a thread; stop and join it afterwards."""
     logging.getLogger("tftpy").setLevel(logging.WARNING)
-    tftp = tftpy.TftpServer(str(tftp_root))
+    tftp = tftpy.TftpServer(str(root))
     thread = threading.Thread(
         target=tftp.listen,
         kwargs={"listenip": "127.0.0.1", "listenport": 0, "timeout": 0.05},
@@ -82,9 +105,11 @@ def server(tftp_root: Path) -> Iterator[tuple[str, int]]:
     )
     thread.start()
     assert tftp.is_running.wait(5)
-    yield ("127.0.0.1", tftp.listenport)
-    tftp.stop(now=True)
-    thread.join(5)
+    try:
+        yield ("127.0.0.1", tftp.listenport)
+    finally:
+        tftp.stop(now=True)
+        thread.join(5)
     assert not thread.is_alive()
 
 
@@ -374,11 +399,14 @@ def test_bad_identity_is_refused() -> None:
 
 
 def test_command_line_boots_and_prints_a_log(
-    server: tuple[str, int], tftp_root: Path, capsys: pytest.CaptureFixture[str]
+    tftp_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tftp_root / f"SEP{MAC}.cnf.xml").write_bytes(SEP_SIP)
     (tftp_root / f"SIP{MAC}.cnf").write_bytes(SIP_MAC)
-    code = main(["--server", f"{server[0]}:{server[1]}", "--mac", "00:0e:84:c0:60:a6"])
+    with run_tftpy(tftp_root) as server:
+        code = main(
+            ["--server", f"{server[0]}:{server[1]}", "--mac", "00:0e:84:c0:60:a6"]
+        )
     out = capsys.readouterr().out
     assert code == 0
     assert f"Read request for file <CTLSEP{MAC}.tlv>. Mode octet" in out
