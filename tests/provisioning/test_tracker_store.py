@@ -112,7 +112,7 @@ NAMES = [
     "CTU.raw",
 ]
 STEP = st.tuples(
-    st.sampled_from(NAMES),
+    st.one_of(st.sampled_from(NAMES), st.text(max_size=40)),
     st.sampled_from(list(EventKind)),
     st.sampled_from(list(TransferOutcome)),
     st.floats(min_value=0, max_value=120),
