@@ -1,0 +1,94 @@
+"""Buttons per phone: resync (reload its configuration) and regenerate files."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .entity import CiscoPhoneEntity
+from .firmware_manager import FirmwareManager, async_get_manager
+
+PARALLEL_UPDATES = 1
+
+
+async def _resync(manager: FirmwareManager, mac: str) -> None:
+    await manager.async_resync(mac)
+
+
+async def _regenerate(manager: FirmwareManager, _mac: str) -> None:
+    manager.hub.regenerate()
+    await manager.async_rescan()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneButtonDescription(ButtonEntityDescription):
+    """A phone button and what pressing it does."""
+
+    press_fn: Callable[[FirmwareManager, str], Awaitable[None]]
+
+
+BUTTONS: tuple[PhoneButtonDescription, ...] = (
+    PhoneButtonDescription(
+        key="resync",
+        translation_key="resync",
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_resync,
+    ),
+    PhoneButtonDescription(
+        key="regenerate_files",
+        translation_key="regenerate_files",
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_regenerate,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CiscoPhoneConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the buttons of every phone, now and for phones added later."""
+    hub = entry.runtime_data
+    manager = async_get_manager(hass, entry.entry_id)
+    assert manager is not None  # started before the platforms
+
+    @callback
+    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
+        async_add_entities(
+            (
+                CiscoPhoneButton(hub, manager, phone, description)
+                for description in BUTTONS
+            ),
+            config_subentry_id=subentry_id,
+        )
+
+    for phone in hub.phones.values():
+        add_phone(phone.subentry_id, phone)
+    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+
+
+class CiscoPhoneButton(CiscoPhoneEntity, ButtonEntity):
+    """A button of one phone."""
+
+    entity_description: PhoneButtonDescription
+
+    def __init__(
+        self,
+        hub: CiscoPhoneHub,
+        manager: FirmwareManager,
+        phone: PhoneEntry,
+        description: PhoneButtonDescription,
+    ) -> None:
+        super().__init__(hub, phone, description)
+        self.manager = manager
+
+    async def async_press(self) -> None:
+        """Run the button's action; errors are translated for the user."""
+        await self.entity_description.press_fn(self.manager, self.mac)

@@ -1,0 +1,609 @@
+"""Firmware walks and resyncs of one server: engine jobs fed by the hub's events.
+
+The engine decides (``provisioning.upgrade``, ``provisioning.resync``); this
+module only wires it to Home Assistant: it keeps the catalog of the TFTP root
+current, tells each phone its hop's image through the hub's per-phone
+overrides and the resolver's client hook, feeds TFTP transfers and tracker
+events to the jobs, raises and clears repair issues, and persists the jobs.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN, LOGGER, SAVE_DELAY, TICK_INTERVAL
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .provisioning.firmware import (
+    FirmwareCatalog,
+    FirmwareNameError,
+    Protocol,
+    Role,
+    is_firmware_name,
+    parse_image_name,
+    plan_hops,
+    scan_catalog,
+)
+from .provisioning.ftp import FtpEvent
+from .provisioning.phone import ProvisioningError
+from .provisioning.render import GeneratedFile, render_os79xx
+from .provisioning.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
+from .provisioning.sip import NotifyResult, send_check_sync
+from .provisioning.tftp import TransferEvent
+from .provisioning.tracker import ProvisioningState, TrackerEvent
+from .provisioning.upgrade import (
+    FIRST_STEP_TIMEOUT,
+    STEP_TIMEOUT,
+    FailureReason,
+    JobChange,
+    SavedUpgradeError,
+    UpgradeError,
+    UpgradeJob,
+    UpgradeStatus,
+    plan_upgrade,
+)
+
+DATA_MANAGERS: HassKey[dict[str, FirmwareManager]] = HassKey(f"{DOMAIN}_firmware")
+STORE_VERSION: Final = 1
+DOCS: Final = (
+    "https://github.com/cisco-ip-phone-provisioning/cisco_ip_phone/blob/main/docs"
+)
+FIRMWARE_DOCS: Final = f"{DOCS}/firmware.md#if-it-stops"
+LOOP_DOCS: Final = f"{DOCS}/troubleshooting.md#stuck-in-a-loop"
+ISSUE_IMAGE_NOT_FOUND: Final = "firmware_not_found"
+ISSUE_HOP_FILES: Final = "hop_files_missing"
+ISSUE_LOOP: Final = "phone_loop"
+MAX_SUMMARY: Final = 255
+DEFAULT_SIP_USER: Final = "cisco"
+
+
+def issue_id(kind: str, mac: str) -> str:
+    """Return the id of one phone's issue of one kind."""
+    return f"{kind}_{mac}"
+
+
+def async_get_manager(hass: HomeAssistant, entry_id: str) -> FirmwareManager | None:
+    """Return the firmware manager of a loaded server entry, if any."""
+    return hass.data.get(DATA_MANAGERS, {}).get(entry_id)
+
+
+async def async_start_firmware_manager(
+    hass: HomeAssistant, entry: CiscoPhoneConfigEntry
+) -> FirmwareManager:
+    """Start the manager of a server entry; it stops when the entry unloads."""
+    manager = FirmwareManager(hass, entry)
+    await manager.async_start()
+    hass.data.setdefault(DATA_MANAGERS, {})[entry.entry_id] = manager
+
+    async def _stop() -> None:
+        hass.data.get(DATA_MANAGERS, {}).pop(entry.entry_id, None)
+        await manager.async_stop()
+
+    entry.async_on_unload(_stop)
+    return manager
+
+
+async def async_remove_firmware_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the saved walks of a removed server."""
+    await Store[dict[str, Any]](
+        hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.firmware"
+    ).async_remove()
+
+
+class FirmwareManager:
+    """Upgrade jobs, resyncs and the firmware catalog of one server entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CiscoPhoneConfigEntry,
+        *,
+        first_timeout: float = FIRST_STEP_TIMEOUT,
+        step_timeout: float = STEP_TIMEOUT,
+        sync_timeout: float = SYNC_TIMEOUT,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.hub: CiscoPhoneHub = entry.runtime_data
+        self.catalog: FirmwareCatalog | None = None
+        self.jobs: dict[str, UpgradeJob] = {}
+        self.resyncs = ResyncBook(sync_timeout)
+        self.first_timeout = first_timeout
+        self.step_timeout = step_timeout
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.firmware"
+        )
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._watched: set[str] = set()
+
+    # Lifecycle --------
+
+    async def async_start(self) -> None:
+        """Restore jobs and sync values, scan the root, and follow the hub."""
+        await self._async_restore()
+        await self.async_rescan()
+        hub = self.hub
+        hub.resolver.set_client_hook(self._client_hook)
+        self._unsubs += [
+            hub.async_add_transfer_listener(self._on_transfer),
+            hub.async_add_ftp_listener(self._on_ftp),
+            hub.async_add_phone_listener(self._on_phone_added),
+            async_track_time_interval(
+                self.hass, self._on_tick, TICK_INTERVAL, name=f"{DOMAIN} firmware tick"
+            ),
+        ]
+        for phone in hub.phones.values():
+            self._watch(phone.mac)
+
+    async def async_stop(self) -> None:
+        """Stop following the hub and save the jobs."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        self.hub.resolver.set_client_hook(None)
+        await self._store.async_save(self._data_to_save())
+
+    @callback
+    def _watch(self, mac: str) -> None:
+        if mac not in self._watched:
+            self._watched.add(mac)
+            self._unsubs.append(
+                self.hub.async_add_event_listener(mac, self._on_tracker_event)
+            )
+
+    @callback
+    def _on_phone_added(self, _subentry_id: str, phone: PhoneEntry) -> None:
+        self._watch(phone.mac)
+
+    # Subscriptions --------
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever a job or the catalog changes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # Catalog --------
+
+    async def async_rescan(self) -> FirmwareCatalog:
+        """Read the firmware in the TFTP root again (off the event loop)."""
+        catalog = await self.hass.async_add_executor_job(scan_catalog, self.hub.root)
+        self.catalog = catalog
+        self.hub.resolver.invalidate()  # serve what the scan found, at once
+        now = time.time()
+        for job in self.jobs.values():
+            self._after(job, job.refresh(catalog, now))
+        for mac in self.hub.phones:
+            self._sync_hop_issue(mac)
+        self._notify()
+        return catalog
+
+    @callback
+    def _on_ftp(self, event: FtpEvent) -> None:
+        if event.kind == "upload_completed":
+            self.entry.async_create_background_task(
+                self.hass, self.async_rescan(), f"{DOMAIN} firmware rescan"
+            )
+
+    # What the phones are told --------
+
+    def _wanted_image(self, mac: str) -> str | None:
+        """Return the image override a phone needs now, if any."""
+        job = self.jobs.get(mac)
+        phone = self.hub.phones.get(mac)
+        if job is None or phone is None:
+            return None
+        if job.status is not UpgradeStatus.DONE:
+            return job.image
+        configured = self.hub.server_config.settings.image_for(phone.config)
+        if configured and _same_release(configured, job.target):
+            return None
+        return job.target  # keep what the user chose over the configured image
+
+    @callback
+    def _apply_images(self) -> None:
+        for mac in self.hub.phones:
+            wanted = self._wanted_image(mac)
+            if self.hub.images.get(mac) != wanted:
+                self.hub.set_image_override(mac, wanted)
+
+    def _client_hook(self, name: str, client_ip: str) -> GeneratedFile | None:
+        """Serve OS79XX.TXT and syncinfo.xml per requesting phone."""
+        if name not in ("os79xx.txt", "syncinfo.xml"):
+            return None
+        mac = self.hub.tracker.mac_for_ip(client_ip)
+        if mac is None or mac not in self.hub.phones:
+            return None
+        try:
+            if name == "os79xx.txt":
+                image = self.hub.images.get(mac)
+                if image is None:
+                    return None
+                return GeneratedFile("OS79XX.TXT", render_os79xx(image), mac)
+            sync = self.hub.syncs.get(mac)
+            if sync is None:
+                return None
+            return GeneratedFile("syncinfo.xml", syncinfo_for(sync), mac)
+        except ProvisioningError as err:  # pragma: no cover - values are validated
+            LOGGER.warning("Cannot serve %s to %s: %s", name, mac, err)
+            return None
+
+    # Engine events --------
+
+    @callback
+    def _on_transfer(self, event: TransferEvent) -> None:
+        mac = self.hub.tracker.mac_for_ip(event.client[0])
+        if mac is None or mac not in self.hub.phones or event.kind == "request":
+            return
+        name = event.requested_name
+        ok = event.kind == "completed" and event.outcome == "ok"
+        missing = event.kind == "failed" and event.outcome == "not_found"
+        if missing and is_firmware_name(name):
+            self._report_image_not_found(mac, name)
+        elif ok and is_firmware_name(name):
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue_id(ISSUE_IMAGE_NOT_FOUND, mac)
+            )
+        job = self.jobs.get(mac)
+        if job is not None and (ok or missing):
+            self._after(job, job.handle_transfer(name, ok=ok, now=time.time()))
+
+    @callback
+    def _on_tracker_event(self, event: TrackerEvent) -> None:
+        mac = event.mac
+        now = time.time()
+        job = self.jobs.get(mac)
+        if job is not None:
+            self._after(job, job.handle_firmware(event.observation.firmware, now))
+        if event.kind == "state_changed":
+            if event.observation.state is ProvisioningState.STUCK_IN_LOOP:
+                self._report_loop(mac, event.file)
+                if job is not None:
+                    self._after(job, job.handle_loop(event.file, now))
+            else:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_LOOP, mac))
+        elif event.kind == "sync_requested":
+            self.resyncs.sync_requested(mac, now)
+        elif event.kind == "booted" and self.resyncs.booted(mac) is not None:
+            LOGGER.debug("Phone %s rebooted after the resync", mac)
+
+    @callback
+    def _on_tick(self, _now: Any) -> None:
+        self.async_tick(time.time())
+
+    @callback
+    def async_tick(self, now: float) -> None:
+        """Fail walks that stopped moving and resyncs the phone did not follow."""
+        for job in list(self.jobs.values()):
+            self._after(
+                job,
+                job.tick(
+                    now,
+                    first_timeout=self.first_timeout,
+                    step_timeout=self.step_timeout,
+                ),
+            )
+        for attempt in self.resyncs.tick(now):
+            LOGGER.warning(
+                "Phone %s did not follow the resync: %s", attempt.mac, attempt.reason
+            )
+            self._notify()
+
+    @callback
+    def _after(self, job: UpgradeJob, change: JobChange) -> None:
+        """Apply what a job change means: images, issues, storage, entities."""
+        if change is JobChange.NONE:
+            return
+        if change is not JobChange.PROGRESS:
+            self._apply_images()
+            self._sync_hop_issue(job.mac)
+        if change is JobChange.FAILED and job.failure is FailureReason.TIMEOUT:
+            LOGGER.warning(
+                "Firmware upgrade of %s stopped: no progress on %s", job.mac, job.image
+            )
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        self._notify()
+
+    # Repair issues --------
+
+    def _title(self, mac: str) -> str:
+        phone = self.hub.phones.get(mac)
+        if phone is None:
+            return mac
+        subentry = self.entry.subentries.get(phone.subentry_id)
+        return subentry.title if subentry is not None else mac
+
+    @callback
+    def _report_image_not_found(self, mac: str, file: str) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(ISSUE_IMAGE_NOT_FOUND, mac),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_IMAGE_NOT_FOUND,
+            translation_placeholders={"phone": self._title(mac), "file": file},
+            learn_more_url=FIRMWARE_DOCS,
+        )
+
+    @callback
+    def _report_loop(self, mac: str, file: str | None) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(ISSUE_LOOP, mac),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_LOOP,
+            translation_placeholders={"phone": self._title(mac), "file": file or "?"},
+            learn_more_url=LOOP_DOCS,
+        )
+
+    @callback
+    def _sync_hop_issue(self, mac: str) -> None:
+        """Keep the 'hop files missing' issue in line with the phone's job."""
+        job = self.jobs.get(mac)
+        files = (
+            job.missing
+            if job is not None and job.status is not (UpgradeStatus.DONE)
+            else ()
+        )
+        if not files:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_HOP_FILES, mac))
+            return
+        assert job is not None
+        image = next(hop.image for hop in job.hops_ahead if hop.missing)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(ISSUE_HOP_FILES, mac),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_HOP_FILES,
+            translation_placeholders={
+                "phone": self._title(mac),
+                "image": image,
+                "files": ", ".join(files),
+            },
+            learn_more_url=FIRMWARE_DOCS,
+        )
+
+    # Reading state for entities --------
+
+    def installed_version(self, mac: str) -> str | None:
+        """Return the image the phone was seen running."""
+        observation = self.hub.observation(mac)
+        return observation.firmware if observation is not None else None
+
+    def latest_version(self, mac: str) -> str | None:
+        """Return the phone's target: its walk's, its configured, or the newest."""
+        job = self.jobs.get(mac)
+        if job is not None and (job.in_progress or self._wanted_image(mac)):
+            return job.target
+        phone = self.hub.phones.get(mac)
+        if phone is None:
+            return None
+        configured = self.hub.server_config.settings.image_for(phone.config)
+        return configured or self._newest_image(mac)
+
+    def _newest_image(self, mac: str) -> str | None:
+        """Return the newest complete SIP image in the root for the phone's kind."""
+        installed = self.installed_version(mac)
+        if self.catalog is None or installed is None:
+            return None
+        try:
+            running = parse_image_name(installed)
+        except FirmwareNameError:
+            return None
+        candidates = [
+            entry.image
+            for entry in self.catalog.images
+            if entry.reachable
+            and entry.complete
+            and entry.image.role is Role.APPLICATION
+            and entry.image.protocol is Protocol.SIP
+            and entry.image.family is running.family
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda image: image.version).base
+
+    def in_progress(self, mac: str) -> bool:
+        """Tell whether the phone is being walked through hops."""
+        job = self.jobs.get(mac)
+        return job is not None and job.in_progress
+
+    def percentage(self, mac: str) -> int | None:
+        """Return the walk's progress while it runs."""
+        job = self.jobs.get(mac)
+        return job.percentage if job is not None and job.in_progress else None
+
+    def _plan_ahead(self, mac: str) -> list[str]:
+        job = self.jobs.get(mac)
+        if job is not None and job.status is not UpgradeStatus.DONE:
+            return [hop.image for hop in job.hops_ahead]
+        latest, installed = self.latest_version(mac), self.installed_version(mac)
+        if latest is None or installed is None or self.catalog is None:
+            return []
+        try:
+            return [hop.image for hop in plan_hops(installed, latest, self.catalog)]
+        except ProvisioningError:
+            return []
+
+    def release_summary(self, mac: str) -> str | None:
+        """Return the hops still ahead, the one being served first."""
+        job = self.jobs.get(mac)
+        if job is not None and job.status is UpgradeStatus.FAILED:
+            files = ", ".join(job.files) or job.detail or ""
+            text = f"Stopped ({job.failure}): {files}. Then: " + " → ".join(
+                hop.image for hop in job.hops_ahead
+            )
+            return text[:MAX_SUMMARY]
+        hops = self._plan_ahead(mac)
+        if not hops:
+            return None
+        return f"Hops ahead: {' → '.join(hops)}"[:MAX_SUMMARY]
+
+    def release_notes(self, mac: str) -> str | None:
+        """Return why each hop ahead is needed and what it still lacks."""
+        job = self.jobs.get(mac)
+        if job is not None and job.status is not UpgradeStatus.DONE:
+            hops = list(job.hops_ahead)
+        else:
+            latest, installed = self.latest_version(mac), self.installed_version(mac)
+            if latest is None or self.catalog is None:
+                return None
+            try:
+                hops = plan_hops(installed, latest, self.catalog)
+            except ProvisioningError as err:
+                return str(err)
+        return "\n".join(f"- **{hop.image}**: {hop.reason}" for hop in hops) or None
+
+    def is_newer(self, latest: str, installed: str) -> bool:
+        """Compare images by protocol and version, any spelling."""
+        try:
+            new, old = parse_image_name(latest), parse_image_name(installed)
+        except FirmwareNameError:
+            return latest != installed
+        if new.same_release(old):
+            return False
+        return new.protocol is not old.protocol or new.version > old.version
+
+    # Actions --------
+
+    def _error(self, key: str, mac: str, **placeholders: str) -> HomeAssistantError:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"phone": self._title(mac), **placeholders},
+        )
+
+    async def async_install(
+        self, mac: str, version: str | None = None, *, next_hop_only: bool = False
+    ) -> UpgradeJob:
+        """Plan the walk to ``version`` (or the target) and serve its first hop."""
+        observation = self.hub.observation(mac)
+        if observation is None or observation.ip is None:
+            raise self._error("phone_offline", mac)
+        target = version or self.latest_version(mac)
+        if not target:
+            raise self._error("no_target", mac)
+        catalog = await self.async_rescan()
+        try:
+            job = plan_upgrade(
+                mac,
+                observation.firmware,
+                target,
+                catalog,
+                now=time.time(),
+                next_hop_only=next_hop_only,
+            )
+        except UpgradeError as err:
+            raise self._error(
+                err.code.value,
+                mac,
+                version=target,
+                files=", ".join(err.files),
+                error=str(err),
+            ) from err
+        self.jobs[mac] = job
+        self._after(job, JobChange.ADVANCED)
+        if _runs_sip(observation.firmware):
+            # A SIP phone can be asked to reboot; others need a power cycle.
+            self.entry.async_create_background_task(
+                self.hass, self._async_wake(mac), f"{DOMAIN} wake {mac}"
+            )
+        return job
+
+    async def _async_wake(self, mac: str) -> None:
+        try:
+            await self.async_resync(mac)
+        except HomeAssistantError as err:  # pragma: no cover - IP checked before
+            LOGGER.debug("Could not ask %s to reboot: %s", mac, err)
+
+    async def async_resync(self, mac: str) -> NotifyResult:
+        """Give the phone a new sync value and send it a check-sync NOTIFY."""
+        observation = self.hub.observation(mac)
+        if observation is None or observation.ip is None:
+            raise self._error("no_ip_address", mac)
+        phone = self.hub.phones[mac]
+        now = time.time()
+        attempt = self.resyncs.start(mac, self.hub.syncs.get(mac), now)
+        self.hub.set_sync(mac, attempt.sync)
+        self.hub.tracker.expect_sync(mac, now)
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        user = _sip_user(phone)
+        port = self.hub.server_config.settings.voip_control_port
+        result = await send_check_sync(observation.ip, port=port, user=user)
+        if result.status is None:
+            LOGGER.debug("No SIP answer from %s: %s", mac, result.reason)
+        self._notify()
+        return result
+
+    # Persistence --------
+
+    async def _async_restore(self) -> None:
+        data = await self._store.async_load()
+        if not isinstance(data, dict):
+            return
+        for saved in data.get("jobs", []):
+            try:
+                job = UpgradeJob.from_dict(saved)
+            except SavedUpgradeError as err:
+                LOGGER.warning("Skipping a saved firmware upgrade: %s", err)
+                continue
+            if job.mac in self.hub.phones:
+                self.jobs[job.mac] = job
+        syncs = data.get("syncs", {})
+        if isinstance(syncs, dict):
+            self.hub.syncs.update(
+                {
+                    mac: value
+                    for mac, value in syncs.items()
+                    if mac in self.hub.phones and isinstance(value, str)
+                }
+            )
+        self.hub.images.update(
+            {mac: image for mac in self.jobs if (image := self._wanted_image(mac))}
+        )
+        self.hub.regenerate()
+
+    @callback
+    def _data_to_save(self) -> dict[str, Any]:
+        return {
+            "jobs": [job.as_dict() for job in self.jobs.values()],
+            "syncs": dict(self.hub.syncs),
+        }
+
+
+def _same_release(first: str, second: str) -> bool:
+    try:
+        return parse_image_name(first).same_release(parse_image_name(second))
+    except FirmwareNameError:
+        return first.lower() == second.lower()
+
+
+def _sip_user(phone: PhoneEntry) -> str:
+    """Return the user part of the NOTIFY's request URI: line 1, as Cisco does."""
+    lines = phone.config.lines
+    return lines[0].name if lines and lines[0].name.isalnum() else DEFAULT_SIP_USER
+
+
+def _runs_sip(firmware: str | None) -> bool:
+    try:
+        return parse_image_name(firmware or "").protocol is Protocol.SIP
+    except FirmwareNameError:  # pragma: no cover - the plan needed a known image
+        return False
