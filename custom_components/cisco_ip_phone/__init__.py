@@ -7,14 +7,30 @@ from typing import Any
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, STORAGE_VERSION
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .firmware_manager import async_remove_firmware_store, async_start_firmware_manager
 from .provisioning.phone import ProvisioningError
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.UPDATE,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once, whether or not a server is set up."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> bool:
@@ -34,6 +50,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_stop_on_event)
     )
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    await async_start_firmware_manager(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -60,6 +77,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) 
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
     ).async_remove()
+    await async_remove_firmware_store(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(
