@@ -338,6 +338,22 @@ def test_loader_without_application_request_is_reported_after_a_while() -> None:
     assert t.tick(1000.0) == []
 
 
+def test_application_request_after_the_loader_cancels_the_timer() -> None:
+    t = tracker()
+    replay(
+        t,
+        [
+            (0.0, f"CTLSEP{MAC}.tlv", False),
+            (0.1, "P0S3-8-12-00.loads", True),
+            (0.5, "P003-8-12-00.sbn", True),
+            (30.0, f"CTLSEP{MAC}.tlv", False),
+            (30.1, "P0S3-8-12-00.loads", True),
+        ],
+    )
+    t.handle(transfer("P0S3-8-12-00.sb2", 31.0, kind=EventKind.REQUEST, port=7))
+    assert t.tick(1000.0) == []
+
+
 def test_loader_followed_by_application_start_cancels_the_timer() -> None:
     t = tracker()
     replay(

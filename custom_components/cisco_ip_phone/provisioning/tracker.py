@@ -435,6 +435,7 @@ class PhoneTracker:
                     phone, State.DOWNLOADING_LOADER, request.name, "loader download"
                 )
             case FileKind.APP_IMAGE:
+                phone.loader_done_at = None  # the loader did its job
                 if not boot.manifest_seen:  # old single-file image (.bin)
                     phone.candidate, phone.candidate_failed = request.image, False
                 self._set_state(
