@@ -605,3 +605,40 @@ def test_users_walk_from_sccp3_through_sip63_seen_by_ip_then_mac() -> None:
     assert obs.state is S.UNPROVISIONED
     assert obs.firmware == "P0S3-06-3-00"
     assert obs.last_boot == 40.0
+
+
+def test_xml_phone_configured_by_its_sep_file() -> None:
+    """79x1-class (chan-sccp issue #79 order): trust lists, SEP, loads, dial plan."""
+    t = tracker()
+    events = replay(
+        t,
+        [
+            (0.0, f"CTLSEP{MAC}.tlv", False),
+            (0.1, f"ITLSEP{MAC}.tlv", False),
+            (0.2, "ITLFile.tlv", False),
+            (0.3, f"SEP{MAC}.cnf.xml", True),
+            (0.4, "SIP41.9-4-2SR3-1S.loads", True),
+            (9.0, "dialplan.xml", True),
+            (9.1, "Ringlist.xml", True),
+        ],
+    )
+    assert states(events) == [S.BOOTING, S.CHECKING_IMAGE, S.CONFIGURED]
+    assert kinds(events).count("configured") == 1
+    obs = t.observation(MAC)
+    assert obs is not None
+    assert obs.firmware == "SIP41.9-4-2SR3-1S"
+    assert obs.last_config_fetch == 0.3
+
+
+def test_sccp_phone_served_its_sep_file_is_not_mistaken_for_xml() -> None:
+    t = tracker()
+    replay(
+        t,
+        [
+            (0.0, f"CTLSEP{MAC}.tlv", False),
+            (0.1, f"SEP{MAC}.cnf.xml", True),
+            (0.2, "US/7960-tones.xml", True),
+            (0.3, "dialplan.xml", True),
+        ],
+    )
+    assert t.observation(MAC).state is S.RUNNING_SCCP  # type: ignore[union-attr]

@@ -65,6 +65,13 @@ _RANK = {
 }
 
 
+_APP_REASONS = {
+    State.BOOTING: "app start",
+    State.RUNNING_SCCP: "SCCP firmware running",
+    State.CONFIGURED: "configuration accepted",
+}
+
+
 @dataclass(slots=True)
 class _Boot:
     """Evidence gathered since the phone's last (re)boot."""
@@ -73,7 +80,8 @@ class _Boot:
     sep_seen: bool = False
     manifest_seen: bool = False
     app_started: bool = False
-    config_served: bool = False
+    config_served: bool = False  # SIP<MAC>.cnf served to the SIP application
+    sep_served: bool = False  # SEP<MAC>.cnf.xml served (all an XML phone needs)
     discovered: bool = False
 
 
@@ -475,15 +483,21 @@ class PhoneTracker:
         phone.app_fetches.clear()
         if phone.candidate and not phone.candidate_failed:
             self._update(phone, firmware=phone.candidate)
-        reason = "SCCP firmware running" if state is State.RUNNING_SCCP else "app start"
-        self._set_state(phone, state, request.name, reason)
+        self._set_state(phone, state, request.name, _APP_REASONS[state])
 
     def _after_config(self, phone: _Phone, request: FileRequest) -> None:
         if phone.obs.state is State.SYNC_CHECK:
             if request.kind is FileKind.DIAL_TEMPLATE:
                 self._end_sync(phone, request.name, "check-sync done, no reboot")
             return
-        if not phone.boot.config_served:
+        boot = phone.boot
+        if not boot.config_served:
+            # 79x1/79x2/79x5/797x: SEP<MAC>.cnf.xml is the whole configuration;
+            # the dial plan or ring list right after it means it was parsed.
+            if not boot.sep_served or boot.app_started:
+                return
+            self._app_started(phone, request, state=State.CONFIGURED)
+            self._emit("configured", phone, request.name, "configuration accepted")
             return
         phone.awaiting_since = None
         if phone.obs.state is not State.CONFIGURED:
@@ -525,6 +539,7 @@ class PhoneTracker:
                     phone.boot.config_served = True
                     phone.awaiting_since = now
             case FileKind.SEP_CONFIG:
+                phone.boot.sep_served = True
                 self._update(phone, last_config_fetch=now)
             case FileKind.LOADER_IMAGE:
                 phone.loader_done_at = now
