@@ -23,6 +23,11 @@ from custom_components.cisco_ip_phone.const import (
     DOMAIN,
 )
 from custom_components.cisco_ip_phone.coordinator import ServerCounters
+from custom_components.cisco_ip_phone.provisioning.tftp import (
+    EventKind,
+    TransferEvent,
+    TransferOutcome,
+)
 from custom_components.cisco_ip_phone.repairs import ftp_issue_id
 
 from .ha_common import PHONE_MAC, free_port
@@ -295,3 +300,46 @@ async def test_only_devices_without_a_phone_can_be_deleted(
         response = await client.receive_json()
         assert response["success"] is allowed, device.identifiers
     assert device_registry.async_get(stale.id) is None
+
+
+async def test_observations_survive_unload_and_setup(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A full cycle: what the phone did before a restart is shown after it."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    hub = mock_config_entry.runtime_data
+    hub._handle_transfer(
+        TransferEvent(
+            kind=EventKind.FAILED,
+            client=("192.168.1.60", 50000),
+            requested_name=f"CTLSEP{PHONE_MAC}.tlv",
+            resolved_name=None,
+            source=None,
+            digest=None,
+            size=None,
+            bytes_sent=0,
+            blocks=0,
+            retransmits=0,
+            duration=0.0,
+            outcome=TransferOutcome.NOT_FOUND,
+            error="not found",
+            timestamp=1_700_000_000.0,
+        )
+    )
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    restarted = mock_config_entry.runtime_data
+    assert restarted is not hub
+    observation = restarted.observation(PHONE_MAC)
+    assert observation is not None
+    assert observation.ip == "192.168.1.60"
+    assert restarted.counters.errors == 1
+    state = hass.states.get("sensor.desk_provisioning_state")
+    assert state is not None
+    assert state.state == "booting"
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
