@@ -161,7 +161,8 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Return normalised data and form errors (folder, values, binding).
 
-        Ports the running server already holds are not bound again.
+        Ports the running server already holds are not bound again; if they
+        cannot be bound on a new address, the reload reports it.
         """
         data = _normalise(self.hass.config.config_dir, user_input)
         errors = _check_values(data)
@@ -173,11 +174,9 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
             (CONF_TFTP_PORT, socket.SOCK_DGRAM),
             (CONF_FTP_PORT, socket.SOCK_STREAM),
         ):
-            if key in errors or (
-                running is not None
-                and running[key] == data[key]
-                and running[CONF_HOST] == data[CONF_HOST]
-            ):
+            # Our own running server holds its port (on any address): a
+            # test bind would only find ourselves.
+            if key in errors or (running is not None and running[key] == data[key]):
                 continue
             if bind_error := await self.hass.async_add_executor_job(
                 check_bind, data[CONF_HOST], data[key], kind
