@@ -13,6 +13,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -30,7 +31,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
 )
 from custom_components.cisco_ip_phone.repairs import ftp_issue_id
 
-from .ha_common import PHONE_MAC, free_port
+from .ha_common import FTP_PASSWORD, PHONE_MAC, free_port
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -109,6 +110,7 @@ async def test_ftp_port_taken_keeps_tftp_and_raises_a_fixable_issue(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
@@ -123,6 +125,8 @@ async def test_ftp_port_taken_keeps_tftp_and_raises_a_fixable_issue(
     assert hub.tftp_running
     assert not hub.ftp_running
     assert hub.ftp_error == "in_use"
+    assert "FTP uploads are off" in caplog.text
+    assert FTP_PASSWORD not in caplog.text
     state = hass.states.get("binary_sensor.cisco_ip_phone_provisioning_ftp_listening")
     assert state is not None
     assert state.state == "off"

@@ -187,6 +187,11 @@ class CiscoPhoneHub:
             await ftp.start()
         except (FtpBindError, FtpSettingsError) as err:
             reason = str(getattr(err, "reason", "settings"))
+            LOGGER.warning(
+                "FTP uploads are off: the server cannot start (%s); "
+                "phones are still served over TFTP",
+                err,
+            )
             self.ftp_error = reason
             async_report_ftp_issue(
                 self.hass, self.entry, self.server_config.ftp_port, reason
