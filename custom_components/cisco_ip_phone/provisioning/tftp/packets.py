@@ -58,19 +58,32 @@ class Request:
 
 
 def parse_request(data: bytes) -> Request:
-    """Decode an RRQ/WRQ with tftpy; any defect becomes MalformedPacketError."""
+    """Decode an RRQ/WRQ; any defect becomes MalformedPacketError.
+
+    tftpy decodes the file name and mode. The option list is split here:
+    tftpy refuses an empty option value, which RFC 2090 (``multicast``) and
+    some PXE clients send, and unknown options must be ignored, not fatal.
+    """
     if len(data) < 4 or data[0] != 0 or data[1] not in (OP_RRQ, OP_WRQ):
         raise MalformedPacketError("not a read or write request")
     if data[-1] != 0:
         # tftpy silently truncates an unterminated last field; RFC 1350 does not.
         raise MalformedPacketError("request is not NUL-terminated")
+    name_end = data.find(b"\0", 2)
+    mode_end = data.find(b"\0", name_end + 1)
+    if mode_end < 0:
+        raise MalformedPacketError("request has no mode")
     try:
-        packet = _FACTORY.parse(data)
+        packet = _FACTORY.parse(data[: mode_end + 1])
     except (TftpException, struct.error, UnicodeDecodeError) as err:
         raise MalformedPacketError(f"malformed request: {err}") from err
+    fields = data[mode_end + 1 : -1].split(b"\0") if len(data) > mode_end + 1 else []
+    if len(fields) % 2:
+        raise MalformedPacketError("option without a value")
     options: dict[str, str] = {}
-    for name, value in packet.options.items():
-        options.setdefault(str(name).lower(), str(value))
+    for index in range(0, len(fields), 2):
+        name = fields[index].decode("latin-1").lower()
+        options.setdefault(name, fields[index + 1].decode("latin-1"))
     return Request(packet.opcode, str(packet.filename), str(packet.mode), options)
 
 

@@ -283,7 +283,7 @@ class ContentResolver:
         )
 
     def _from_static(self, requested: str, entry: _Entry, data: bytes) -> ResolvedFile:
-        name = os.path.relpath(entry.path, self._root_str)
+        name = Path(os.path.relpath(entry.path, self._root_str)).as_posix()
         return ResolvedFile(requested, name, data, ContentSource.STATIC, None)
 
     def _check_entry(self, entry: _Entry | None) -> _Entry:
@@ -325,14 +325,20 @@ class ContentResolver:
             future = loop.run_in_executor(None, _scan_dir, self._root_str, need.path)
             self._scans[need.key] = future
             self._dir_scans += 1
-
-            def _store(done: asyncio.Future[dict[str, _Entry]]) -> None:
-                self._scans.pop(need.key, None)
-                if not done.cancelled():
-                    self._dirs[need.key] = _DirIndex(done.result(), time.monotonic())
-
-            future.add_done_callback(_store)
+            future.add_done_callback(lambda done: self._store_scan(need.key, done))
         await asyncio.shield(future)
+        # A future that is already done does not yield, so its callback may not
+        # have run yet: store here too, or the caller would spin on _NeedScan.
+        self._store_scan(need.key, future)
+
+    def _store_scan(
+        self, key: tuple[str, ...], done: asyncio.Future[dict[str, _Entry]]
+    ) -> None:
+        if self._scans.get(key) is not done:
+            return
+        del self._scans[key]
+        if not done.cancelled():
+            self._dirs[key] = _DirIndex(done.result(), time.monotonic())
 
     def _cache_get(self, key: _CacheKey) -> bytes | None:
         data = self._cache.get(key)
