@@ -18,7 +18,7 @@ PARALLEL_UPDATES = 1
 
 
 async def _resync(manager: FirmwareManager, mac: str) -> None:
-    await manager.async_resync(mac)
+    manager.async_resync(mac)
 
 
 async def _regenerate(manager: FirmwareManager, _mac: str) -> None:

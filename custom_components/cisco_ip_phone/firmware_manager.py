@@ -38,6 +38,7 @@ from .provisioning.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
 from .provisioning.sip import NotifyResult, send_check_sync
 from .provisioning.tftp import TransferEvent
 from .provisioning.tracker import ProvisioningState, TrackerEvent
+from .provisioning.tracker_files import FileKind, classify_request
 from .provisioning.upgrade import (
     FIRST_STEP_TIMEOUT,
     STEP_TIMEOUT,
@@ -62,6 +63,8 @@ ISSUE_HOP_FILES: Final = "hop_files_missing"
 ISSUE_LOOP: Final = "phone_loop"
 MAX_SUMMARY: Final = 255
 DEFAULT_SIP_USER: Final = "cisco"
+# The first request of a boot: a resync that reached syncinfo.xml succeeded.
+BOOT_FILES: Final = frozenset({FileKind.TRUST_LIST, FileKind.OS79XX})
 
 
 def issue_id(kind: str, mac: str) -> str:
@@ -246,7 +249,11 @@ class FirmwareManager:
     @callback
     def _on_transfer(self, event: TransferEvent) -> None:
         mac = self.hub.tracker.mac_for_ip(event.client[0])
-        if mac is None or mac not in self.hub.phones or event.kind == "request":
+        if mac is None or mac not in self.hub.phones:
+            return
+        if event.kind == "request":
+            if classify_request(event.requested_name).kind in BOOT_FILES:
+                self._resync_booted(mac)
             return
         name = event.requested_name
         ok = event.kind == "completed" and event.outcome == "ok"
@@ -277,8 +284,14 @@ class FirmwareManager:
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_LOOP, mac))
         elif event.kind == "sync_requested":
             self.resyncs.sync_requested(mac, now)
-        elif event.kind == "booted" and self.resyncs.booted(mac) is not None:
+        elif event.kind == "booted":
+            self._resync_booted(mac)
+
+    @callback
+    def _resync_booted(self, mac: str) -> None:
+        if self.resyncs.booted(mac) is not None:
             LOGGER.debug("Phone %s rebooted after the resync", mac)
+            self._notify()
 
     @callback
     def _on_tick(self, _now: Any) -> None:
@@ -523,34 +536,37 @@ class FirmwareManager:
         self._after(job, JobChange.ADVANCED)
         if _runs_sip(observation.firmware):
             # A SIP phone can be asked to reboot; others need a power cycle.
-            self.entry.async_create_background_task(
-                self.hass, self._async_wake(mac), f"{DOMAIN} wake {mac}"
-            )
+            self.async_resync(mac)
         return job
 
-    async def _async_wake(self, mac: str) -> None:
-        try:
-            await self.async_resync(mac)
-        except HomeAssistantError as err:  # pragma: no cover - IP checked before
-            LOGGER.debug("Could not ask %s to reboot: %s", mac, err)
+    @callback
+    def async_resync(self, mac: str) -> None:
+        """Give the phone a new sync value and send it a check-sync NOTIFY.
 
-    async def async_resync(self, mac: str) -> NotifyResult:
-        """Give the phone a new sync value and send it a check-sync NOTIFY."""
+        The NOTIFY's answer proves nothing (reference §4.1), so it is sent in
+        the background; the outcome is the syncinfo.xml request and the boot
+        that follow, or their absence when the resync times out.
+        """
         observation = self.hub.observation(mac)
         if observation is None or observation.ip is None:
             raise self._error("no_ip_address", mac)
-        phone = self.hub.phones[mac]
         now = time.time()
         attempt = self.resyncs.start(mac, self.hub.syncs.get(mac), now)
         self.hub.set_sync(mac, attempt.sync)
         self.hub.tracker.expect_sync(mac, now)
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        user = _sip_user(phone)
-        port = self.hub.server_config.settings.voip_control_port
-        result = await send_check_sync(observation.ip, port=port, user=user)
-        if result.status is None:
-            LOGGER.debug("No SIP answer from %s: %s", mac, result.reason)
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_notify(mac, observation.ip),
+            f"{DOMAIN} check-sync {mac}",
+        )
         self._notify()
+
+    async def _async_notify(self, mac: str, ip: str) -> NotifyResult:
+        port = self.hub.server_config.settings.voip_control_port
+        user = _sip_user(self.hub.phones[mac])
+        result = await send_check_sync(ip, port=port, user=user)
+        LOGGER.debug("Check-sync to %s: %s %s", mac, result.status, result.reason)
         return result
 
     # Persistence --------
