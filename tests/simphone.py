@@ -95,12 +95,13 @@ class RequestRecord:
     retransmits: int
     at: float
     duration: float
+    client_ip: str = "127.0.0.1"
 
     def log_lines(self) -> list[str]:
         """Render like the user's TFTP server log (seed notes)."""
         stamp = datetime.fromtimestamp(self.at).strftime("%d/%m %H:%M:%S.%f")[:-3]
         lines = [
-            f"Connection on port {self.port} [{stamp}]",
+            f"Connection received from {self.client_ip} on port {self.port} [{stamp}]",
             f"Read request for file <{self.name}>. Mode octet [{stamp}]",
         ]
         if self.outcome == "ok":
@@ -353,6 +354,7 @@ class SimulatedPhone:
             result.retransmits,
             time.time(),
             result.duration,
+            self.server[0],  # the client binds on the server's side of loopback
         )
         self._report.requests.append(record)
         if self._on_request is not None:

@@ -409,6 +409,7 @@ def test_command_line_boots_and_prints_a_log(
         )
     out = capsys.readouterr().out
     assert code == 0
+    assert "Connection received from 127.0.0.1 on port " in out
     assert f"Read request for file <CTLSEP{MAC}.tlv>. Mode octet" in out
     assert f"File <CTLSEP{MAC}.tlv> : not_found" in out
     assert "<SIPDefault.cnf>: received 1 blk," in out
