@@ -387,47 +387,48 @@ class SimulatedPhone:
             await self._old_image_load(image, target)
 
     async def _old_image_load(self, image: Image, target: str) -> None:
+        """Load what OS79XX.TXT or image_version names (reference §1.2, §3.4)."""
         try:
-            wanted = parse_image(target.strip())
+            wanted: Image | None = parse_image(target.strip())
         except ValueError:
             wanted = None
         same_family = target[:4].upper() == self.firmware[:4].upper()
-        if (
-            wanted
-            and same_family
-            and (wanted.major, wanted.minor)
-            <= (
-                image.major,
-                image.minor,
-            )
-        ):
+        if wanted and same_family and _version(wanted) <= _version(image):
             return  # same protocol, not newer: keep running
-        suffix = (
-            ".sbn"
-            if wanted and wanted.protocol == "loader" and image.major >= 5
-            else ".bin"
-        )
-        name = target + suffix
+        signed = image.major >= 5  # signed images cannot go back to .bin
+        loader = wanted is not None and wanted.protocol == "loader"
+        name = target + (".sbn" if loader and signed else ".bin")
         result = await self._fetch(name)
+        if not result.ok and wanted and not loader and 5 <= wanted.major <= 6:
+            name, result = await self._old_loads(target)  # 6.x: .loads/.sb2
         if not result.ok:
             raise _Stop(PhoneState.FIRMWARE_ERROR, f"{name}: {result.outcome}")
         if wanted is None or not result.data:
             raise _Stop(PhoneState.FIRMWARE_ERROR, f"{name} is not an image")
-        if (
-            image.protocol == "sccp"
-            and image.major < 5
-            and not _reachable_from_sccp3(wanted)
-        ):
+        too_old = image.protocol == "sccp" and image.major < 5
+        if too_old and not _reachable_from_sccp3(wanted):
             raise _Stop(
                 PhoneState.LOAD_ID_INCORRECT,
                 f"{target} cannot be loaded from {self.firmware}: go through "
                 "SIP 6.3 or SCCP 5.x first",
             )
-        if wanted.protocol == "loader":
+        if loader:
             self.loader = target
         else:
             self.firmware = target
         raise _Reboot
+
+    async def _old_loads(self, target: str) -> tuple[str, TftpResult]:
+        """Fetch a 6.x image shipped as ``.loads`` + ``.sb2`` instead of ``.bin``."""
+        name = f"{target}.loads"
+        loads = await self._fetch(name)
+        if not loads.ok:
+            return name, loads
+        _, app = parse_loads(loads.data)
+        if app is None:
+            return name, TftpResult(name, "error", b"", loads.port, 0, 0, 0.0)
+        app_name = f"{app}.sb2"
+        return app_name, await self._fetch(app_name)
 
     async def _loader_hunt(self) -> None:
         """Universal application loader (reference §1.3)."""
@@ -535,6 +536,10 @@ class SimulatedPhone:
             return
         report = await self.boot()
         self.sync_reports.put_nowait(SyncReport(fetched, True, report))
+
+
+def _version(image: Image) -> tuple[int, int]:
+    return (image.major, image.minor)
 
 
 def _reachable_from_sccp3(target: Image) -> bool:

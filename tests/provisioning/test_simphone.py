@@ -515,3 +515,33 @@ async def test_non_sip_datagrams_are_dropped(server: tuple[str, int]) -> None:
     finally:
         transport.close()
         await target.stop()
+
+
+async def test_old_phone_loads_a_6x_image_shipped_as_loads_and_sb2(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    (tftp_root / "OS79XX.TXT").write_bytes(b"P0S3-06-3-00\n")
+    (tftp_root / "P0S3-06-3-00.loads").write_bytes(
+        b"P0S3-06-3-00.loads\0P003-06-3-00.sbn\0P0S3-06-3-00.sb2\0"
+    )
+    (tftp_root / "P0S3-06-3-00.sb2").write_bytes(b"sip 6.3" * 100)
+    target = phone(server, firmware="P0S3-05-3-00")
+    report = await boot(target)
+    assert report.names[:4] == [
+        "OS79XX.TXT",
+        "P0S3-06-3-00.bin",
+        "P0S3-06-3-00.loads",
+        "P0S3-06-3-00.sb2",
+    ]
+    assert target.firmware == "P0S3-06-3-00"
+    assert report.reboots == 1
+
+
+async def test_6x_manifest_without_application_is_an_error(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    (tftp_root / "OS79XX.TXT").write_bytes(b"P0S3-06-3-00\n")
+    (tftp_root / "P0S3-06-3-00.loads").write_bytes(b"nothing")
+    report = await boot(phone(server, firmware="P0S3-05-3-00"))
+    assert report.state is PhoneState.FIRMWARE_ERROR
+    assert report.error == "P0S3-06-3-00.loads: error"
