@@ -642,3 +642,11 @@ def test_sccp_phone_served_its_sep_file_is_not_mistaken_for_xml() -> None:
         ],
     )
     assert t.observation(MAC).state is S.RUNNING_SCCP  # type: ignore[union-attr]
+
+
+def test_refused_hostile_names_create_no_phone() -> None:
+    t = tracker()
+    name = "../SEP00AABBCCDDEE.cnf.xml"
+    events = fetch(t, name, 0.0, outcome=TransferOutcome.ACCESS_VIOLATION)
+    assert events == []
+    assert t.observations() == {}

@@ -69,8 +69,20 @@ def fetch(
     end_kind = (
         EventKind.COMPLETED if end_outcome is TransferOutcome.OK else EventKind.FAILED
     )
+    # Like the server: a refused request is reported with its outcome at once.
+    refused = end_outcome in (
+        TransferOutcome.NOT_FOUND,
+        TransferOutcome.ACCESS_VIOLATION,
+    )
     events = tracker.handle(
-        transfer(name, at, kind=EventKind.REQUEST, ip=ip, port=port)
+        transfer(
+            name,
+            at,
+            kind=EventKind.REQUEST,
+            outcome=end_outcome if refused else TransferOutcome.OK,
+            ip=ip,
+            port=port,
+        )
     )
     events += tracker.handle(
         transfer(

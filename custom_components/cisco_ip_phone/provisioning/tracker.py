@@ -149,6 +149,8 @@ class PhoneTracker:
     def handle(self, event: TransferEvent) -> list[TrackerEvent]:
         """Fold one TFTP transfer event into the phones' state."""
         events: list[TrackerEvent] = []
+        if event.outcome == "access_violation":
+            return events  # a hostile or malformed name, not a phone booting
         ip = event.client[0]
         request = classify_request(event.requested_name)
         mac = request.mac or self._ip_to_mac.get(ip)
