@@ -32,6 +32,9 @@ from custom_components.cisco_ip_phone.provisioning.ftp import (
 from custom_components.cisco_ip_phone.provisioning.ftp_settings import (
     FtpSettingsError,
 )
+from custom_components.cisco_ip_phone.provisioning.ftp_transfer import (
+    AtomicDTPHandler,
+)
 
 USER, PASSWORD = "phoneadmin", "s3cret-pw"
 
@@ -410,12 +413,14 @@ async def test_passive_range_and_masquerade_address(root: Path) -> None:
 # --- atomic uploads ------------------------------------------------------------
 
 _SLOW_UPLOADER = """
-import ftplib, sys, time
+import ftplib, socket, struct, sys, time
 client = ftplib.FTP()
 client.connect("127.0.0.1", int(sys.argv[1]), timeout=30)
 client.login(sys.argv[2], sys.argv[3])
 client.voidcmd("TYPE I")
 conn = client.transfercmd("STOR firmware.bin")
+if sys.argv[4] == "reset":  # abortive close: the kernel sends RST, not FIN
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 conn.sendall(b"N" * 200_000)
 print("sent", flush=True)
 time.sleep(60)
@@ -444,8 +449,24 @@ async def tftp_get(port: int, name: str, dest: Path) -> bytes | None:
     return dest.read_bytes()
 
 
+@pytest.fixture
+def patient_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give a killed client's exit time to close both sockets.
+
+    A kill -9 closes the data connection (FIN) and the control connection
+    within microseconds, in either order; under a loaded test machine the
+    exiting child can stall between the two for longer than the default
+    grace, which would make these tests flaky rather than wrong.
+    """
+    monkeypatch.setattr(AtomicDTPHandler, "commit_grace", 0.3)
+
+
 async def kill_mid_upload(
-    server: FtpServer, root: Path, during: Callable[[], Any] | None = None
+    server: FtpServer,
+    root: Path,
+    during: Callable[[], Any] | None = None,
+    *,
+    close: str = "fin",
 ) -> None:
     """Start an upload in a child process, check ``during``, kill -9 it."""
     child = await asyncio.create_subprocess_exec(
@@ -455,6 +476,7 @@ async def kill_mid_upload(
         str(server.port),
         USER,
         PASSWORD,
+        close,
         stdout=asyncio.subprocess.PIPE,
     )
     try:
@@ -471,6 +493,7 @@ async def kill_mid_upload(
     await settle(lambda: server.stats.failed_uploads == 1)
 
 
+@pytest.mark.usefixtures("patient_commit")
 async def test_killed_upload_leaves_only_complete_files(root: Path) -> None:
     old = b"OLD-FIRMWARE" * 1000
     (root / "firmware.bin").write_bytes(old)
@@ -490,6 +513,16 @@ async def test_killed_upload_leaves_only_complete_files(root: Path) -> None:
         assert not [e for e in events if e.kind is FtpEventKind.UPLOAD_COMPLETED]
 
 
+async def test_killed_upload_with_reset_is_discarded_at_once(root: Path) -> None:
+    old = b"OLD" * 1000
+    (root / "firmware.bin").write_bytes(old)
+    async with running(root) as (server, events):
+        await kill_mid_upload(server, root, close="reset")
+        assert (root / "firmware.bin").read_bytes() == old
+        assert not events
+
+
+@pytest.mark.usefixtures("patient_commit")
 async def test_tftp_serves_the_old_file_during_and_after_a_killed_upload(
     root: Path, tmp_path: Path
 ) -> None:
@@ -1036,13 +1069,14 @@ async def test_unexpected_write_failure_is_an_internal_error(
 def test_hung_up_check_on_a_closed_socket() -> None:
     from types import SimpleNamespace
 
-    from custom_components.cisco_ip_phone.provisioning.ftp_handler import (
+    from custom_components.cisco_ip_phone.provisioning.ftp_transfer import (
         _client_hung_up,
     )
 
     closed = socket.socket()
     closed.close()
     assert _client_hung_up(SimpleNamespace(_closed=False, socket=closed))
+    assert not AtomicDTPHandler._peer_reset(SimpleNamespace(socket=closed))
     assert _client_hung_up(SimpleNamespace(_closed=True, socket=None))
     left, right = socket.socketpair()
     with left, right:

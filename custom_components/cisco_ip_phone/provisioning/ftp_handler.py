@@ -14,29 +14,23 @@ import hmac
 import logging
 import math
 import os
-import select
-import sys
 import time
 from typing import Any
 
 from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.handlers.ftp.data import DTPHandler
 
 from .ftp_events import FtpEvent, FtpEventKind, StatsCounter
 from .ftp_fs import JailedFS, PartialUpload, is_partial_name
 from .ftp_lockout import LoginGuard
 from .ftp_settings import FtpSettings, TlsMode
+from .ftp_transfer import AtomicDTPHandler
 
 _LOGGER = logging.getLogger(__name__)
 
 BANNER = "Cisco IP Phone provisioning FTP server ready."
 # list, read, upload, make folders, rename; "d" (delete) is an option.
 BASE_PERMISSIONS = "elrwmf"
-# How long after an upload's data EOF the control connection must still be
-# up for the upload to count (see AtomicDTPHandler).
-COMMIT_GRACE_SECONDS = 0.01
-_HANGUP = select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
 @dataclass(slots=True)
@@ -72,103 +66,6 @@ class AccountAuthorizer(DummyAuthorizer):  # type: ignore[misc]
         match = hmac.compare_digest(given, expected or b"\x00" * 16)
         if expected is None or not match:
             raise AuthenticationFailed("Authentication failed.")
-
-
-def _client_hung_up(channel: Any) -> bool:
-    """Whether the control connection's peer has gone (killed client)."""
-    if getattr(channel, "_closed", True):
-        return True
-    poller = select.poll()
-    try:
-        poller.register(channel.socket, _HANGUP)
-    except (OSError, ValueError):  # socket already closed underneath
-        return True
-    return bool(poller.poll(0))
-
-
-def _store_error(err: OSError, outcome: str) -> str:
-    """FTP reply for a failed write: 452 when the disk is full, else 451."""
-    code = 452 if err.errno in (errno.ENOSPC, errno.EDQUOT) else 451
-    reason = os.strerror(err.errno) if err.errno else str(err)
-    return f"{code} {reason}; {outcome}."
-
-
-class AtomicDTPHandler(DTPHandler):  # type: ignore[misc]
-    """Data channel that publishes an upload only when it really completed.
-
-    A stream-mode upload ends with the data connection's EOF, which a
-    killed client also produces; so the upload only counts as complete if
-    the control connection is still there to hear the reply. The two FINs
-    of a killed client can arrive in either order, so the check waits a
-    few milliseconds (``commit_grace``) after the data EOF.
-    """
-
-    commit_grace = COMMIT_GRACE_SECONDS
-    # Bigger than pyftpdlib's 64 KiB: a 256 MiB firmware then takes a few
-    # hundred loop turns instead of 4096 each way (recv size, sendfile size).
-    ac_in_buffer_size = 256 * 1024
-    ac_out_buffer_size = 1024 * 1024
-    aborted = False
-    _grace_pending = False
-
-    def handle_close(self) -> None:
-        if (
-            self.receive
-            and not self._closed
-            and not self._grace_pending
-            and isinstance(self.file_obj, PartialUpload)
-        ):
-            self._grace_pending = True
-            self.del_channel()
-            self.ioloop.call_later(
-                self.commit_grace, self._end_of_upload, _errback=self.handle_error
-            )
-            return
-        super().handle_close()
-
-    def _end_of_upload(self) -> None:
-        if self._closed:  # the session ended meanwhile
-            return
-        self.add_channel()
-        super().handle_close()
-
-    def close(self) -> None:
-        upload = self.file_obj if isinstance(self.file_obj, PartialUpload) else None
-        if (
-            upload is not None
-            and not self._closed
-            and self.receive
-            and self.transfer_finished
-            and not self.aborted
-            and not upload.committed
-        ):
-            self._commit(upload)
-        super().close()
-        if upload is not None and upload.discard():
-            self.cmd_channel.context.stats.add(failed_uploads=1)
-
-    def handle_error(self) -> None:
-        # pyftpdlib loses the errno of a failed write ("426 None"); keep it.
-        cause = getattr(sys.exc_info()[1], "__cause__", None)
-        if self.receive and isinstance(cause, OSError) and cause.errno:
-            self._resp = (_store_error(cause, "upload aborted"), _LOGGER.warning)
-            self.close()
-            return
-        super().handle_error()
-
-    def _commit(self, upload: PartialUpload) -> None:
-        channel = self.cmd_channel
-        if _client_hung_up(channel):
-            self.transfer_finished = False
-            self._resp = ("426 Connection lost; upload discarded.", _LOGGER.info)
-            return
-        try:
-            size = upload.commit()
-        except OSError as err:
-            self.transfer_finished = False
-            self._resp = (_store_error(err, "upload not stored"), _LOGGER.warning)
-            return
-        channel.upload_committed(upload.name, size)
 
 
 class SessionMixin:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pyftpdlib.handlers import TLS_FTPHandler
 from pyftpdlib.handlers.ftps.data import TLS_DTPHandler
 
-from .ftp_handler import AtomicDTPHandler, SessionMixin
+from .ftp_handler import SessionMixin
+from .ftp_transfer import AtomicDTPHandler
 
 
 class AtomicTlsDTPHandler(TLS_DTPHandler, AtomicDTPHandler):  # type: ignore[misc]
