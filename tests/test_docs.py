@@ -36,6 +36,8 @@ DOMAIN = "cisco_ip_phone"
 
 LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 FENCE = re.compile(r"^(```|~~~)")
+# An action is named as `cisco_ip_phone.x` in text, or after action:/service:.
+ACTION_MENTION = re.compile(rf"(?:`|action:\s*|service:\s*){DOMAIN}\.([a-z_]+)\b")
 CODE_BLOCK = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -154,11 +156,7 @@ def test_docs_name_only_actions_that_exist() -> None:
     actions = set(services())
     mentioned: dict[str, set[str]] = {}
     for path in sorted(DOCS.glob("*.md")):
-        for name in re.findall(rf"\b{DOMAIN}\.([a-z_]+)\b", path.read_text()):
-            if name in {
-                "provisioning"
-            }:  # python -m custom_components.cisco_ip_phone.provisioning
-                continue
+        for name in ACTION_MENTION.findall(path.read_text(encoding="utf-8")):
             mentioned.setdefault(name, set()).add(path.name)
     if not actions:
         pytest.skip("services.yaml is not written yet")
