@@ -650,3 +650,20 @@ def test_refused_hostile_names_create_no_phone() -> None:
     events = fetch(t, name, 0.0, outcome=TransferOutcome.ACCESS_VIOLATION)
     assert events == []
     assert t.observations() == {}
+
+
+def test_a_hunt_right_after_a_download_is_a_new_boot() -> None:
+    """Reboots can be quick; a hunt after the image check is never a retransmit."""
+    t = tracker()
+    events = replay(
+        t,
+        [
+            (0.0, f"CTLSEP{MAC}.tlv", False),
+            (0.1, "P0S3-8-12-00.loads", True),
+            (0.2, "P003-8-12-00.sbn", True),
+            (0.3, f"CTLSEP{MAC}.tlv", False),
+            (0.4, f"CTLSEP{MAC}.tlv", False),  # a retransmit: same boot
+        ],
+    )
+    assert kinds(events).count("booted") == 2
+    assert t.observation(MAC).last_boot == 0.3  # type: ignore[union-attr]

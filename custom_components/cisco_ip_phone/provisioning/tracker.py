@@ -82,6 +82,7 @@ class _Boot:
     app_started: bool = False
     config_served: bool = False  # SIP<MAC>.cnf served to the SIP application
     sep_served: bool = False  # SEP<MAC>.cnf.xml served (all an XML phone needs)
+    image_done: bool = False  # a loader or application image was written
     discovered: bool = False
 
 
@@ -391,7 +392,7 @@ class PhoneTracker:
                 "progress: the phone does not accept what it gets (reference §6)",
             )
             return
-        if self._starts_boot(request.kind, quiet):
+        if self._starts_boot(phone.boot, request.kind, quiet):
             self._new_boot(phone, request, now)
         if (
             request.mac
@@ -402,9 +403,12 @@ class PhoneTracker:
             self._emit("discovered", phone, request.name, "unknown MAC asked for files")
         self._request_rules(phone, request, now)
 
-    def _starts_boot(self, kind: FileKind, quiet: float) -> bool:
+    def _starts_boot(self, boot: _Boot, kind: FileKind, quiet: float) -> bool:
         if kind in (FileKind.TRUST_LIST, FileKind.OS79XX):
-            return quiet >= self._timings.hunt_quiet
+            # The first request of a boot: a repeat within one boot is only
+            # ever a retransmit or a hunt loop, never after the image check.
+            past_hunt = boot.manifest_seen or boot.app_started or boot.image_done
+            return past_hunt or quiet >= self._timings.hunt_quiet
         if kind in (FileKind.SEP_CONFIG, FileKind.SIP_CONFIG, FileKind.SIP_DEFAULT):
             return quiet >= self._timings.app_quiet
         return False
@@ -544,8 +548,10 @@ class PhoneTracker:
                 phone.boot.sep_served = True
                 self._update(phone, last_config_fetch=now)
             case FileKind.LOADER_IMAGE:
+                phone.boot.image_done = True
                 phone.loader_done_at = now
             case FileKind.APP_IMAGE if request.image:
+                phone.boot.image_done = True
                 count = phone.app_fetches.get(request.image, 0) + 1
                 phone.app_fetches[request.image] = count
                 if count >= 2:
