@@ -90,7 +90,7 @@ class _Kind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    name: str
+    name: str  # path relative to the root, "/"-separated (what events show)
     path: str
     kind: _Kind
     size: int
@@ -146,7 +146,8 @@ def _scan_dir(root: str, directory: str) -> dict[str, _Entry]:
             kind = _Kind.DIR
         else:
             kind = _Kind.OTHER
-        found[lower] = _Entry(item.name, path, kind, info.st_size, info.st_mtime_ns)
+        name = Path(os.path.relpath(path, root)).as_posix()
+        found[lower] = _Entry(name, path, kind, info.st_size, info.st_mtime_ns)
     return found
 
 
@@ -283,8 +284,7 @@ class ContentResolver:
         )
 
     def _from_static(self, requested: str, entry: _Entry, data: bytes) -> ResolvedFile:
-        name = Path(os.path.relpath(entry.path, self._root_str)).as_posix()
-        return ResolvedFile(requested, name, data, ContentSource.STATIC, None)
+        return ResolvedFile(requested, entry.name, data, ContentSource.STATIC, None)
 
     def _check_entry(self, entry: _Entry | None) -> _Entry:
         if entry is None or entry.kind in (_Kind.DIR, _Kind.OTHER):

@@ -274,74 +274,87 @@ class TftpServer:
         except (TftpFileNotFoundError, TftpAccessError) as err:
             self._refuse_lookup(request, addr, started, err)
             return
+        if resolved is not None:
+            self._start_read(request, addr, resolved, started)
+            return
         loop = asyncio.get_running_loop()
         self._clients[addr] = loop.create_task(
-            self._serve_read(request, addr, resolved, started)
+            self._resolve_and_start(request, addr, started)
         )
 
-    async def _serve_read(
+    async def _resolve_and_start(
+        self, request: Request, addr: tuple[str, int], started: float
+    ) -> None:
+        """Look the name up on disk (in the executor), then start the transfer."""
+        try:
+            resolved = await self._resolver.resolve(request.filename, addr[0])
+        except (TftpFileNotFoundError, TftpAccessError) as err:
+            self._clients.pop(addr, None)
+            self._refuse_lookup(request, addr, started, err)
+            return
+        except Exception as err:  # a bug must not take the server down
+            _LOGGER.exception("TFTP lookup for %s failed", addr)
+            self._clients.pop(addr, None)
+            self._refuse(
+                request,
+                addr,
+                started,
+                ErrorCode.NOT_DEFINED,
+                "Server error",
+                TransferOutcome.SERVER_ERROR,
+                detail=f"lookup failed: {err!r}",
+            )
+            return
+        self._clients.pop(addr, None)
+        self._start_read(request, addr, resolved, started)
+
+    def _start_read(
         self,
         request: Request,
         addr: tuple[str, int],
-        resolved: ResolvedFile | None,
+        resolved: ResolvedFile,
         started: float,
     ) -> None:
+        content = resolved.content
+        if request.mode == "netascii":
+            content = to_netascii(content)
+        info = TransferInfo(
+            request.filename,
+            resolved.name,
+            resolved.source,
+            resolved.digest,
+            len(content),
+        )
         try:
-            if resolved is None:
-                try:
-                    resolved = await self._resolver.resolve(request.filename, addr[0])
-                except (TftpFileNotFoundError, TftpAccessError) as err:
-                    self._clients.pop(addr, None)
-                    self._refuse_lookup(request, addr, started, err)
-                    return
-            content = resolved.content
-            if request.mode == "netascii":
-                content = to_netascii(content)
-            info = TransferInfo(
-                request.filename,
-                resolved.name,
-                resolved.source,
-                resolved.digest,
-                len(content),
+            agreed = negotiate(
+                request.options,
+                size=len(content),
+                max_blksize=self._settings.max_blksize,
+                max_windowsize=self._settings.max_windowsize,
             )
-            try:
-                agreed = negotiate(
-                    request.options,
-                    size=len(content),
-                    max_blksize=self._settings.max_blksize,
-                    max_windowsize=self._settings.max_windowsize,
-                )
-            except OptionError as err:
-                self._clients.pop(addr, None)
-                self._refuse(
-                    request,
-                    addr,
-                    started,
-                    ErrorCode.OPTION_NEGOTIATION,
-                    str(err),
-                    TransferOutcome.CLIENT_ERROR,
-                    info,
-                )
-                return
-            session = ReadSession(
-                self,
+        except OptionError as err:
+            self._refuse(
+                request,
                 addr,
+                started,
+                ErrorCode.OPTION_NEGOTIATION,
+                str(err),
+                TransferOutcome.CLIENT_ERROR,
                 info,
-                content,
-                blksize=agreed.blksize,
-                windowsize=agreed.windowsize,
-                oack=encode_oack(agreed.oack) if agreed.oack else None,
-                timeout=agreed.timeout or self._settings.timeout,
-                retries=self._settings.retries,
             )
-            await self._open(session, request, started)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bug must not take the server down
-            _LOGGER.exception("TFTP transfer to %s failed", addr)
-            self._clients.pop(addr, None)
-            self._reply(encode_error(ErrorCode.NOT_DEFINED, "Server error"), addr)
-            self._failed += 1
+            return
+        session = ReadSession(
+            self,
+            addr,
+            info,
+            content,
+            blksize=agreed.blksize,
+            windowsize=agreed.windowsize,
+            oack=encode_oack(dict(agreed.oack)) if agreed.oack else None,
+            timeout=agreed.timeout or self._settings.timeout,
+            retries=self._settings.retries,
+        )
+        self._open(session, request, started)
 
     def _start_write(
         self, request: Request, addr: tuple[str, int], started: float
@@ -417,21 +430,18 @@ class TftpServer:
             netascii=request.mode == "netascii",
             on_written=lambda _path: self._resolver.invalidate(),
         )
-        loop = asyncio.get_running_loop()
-        self._clients[addr] = loop.create_task(self._open(session, request, started))
+        self._open(session, request, started)
 
-    async def _open(self, session: Session, request: Request, started: float) -> None:
-        """Give the session its own endpoint (a new TID) and start it."""
+    def _open(self, session: Session, request: Request, started: float) -> None:
+        """Give the session its own socket (a new TID) and start it."""
         addr = session.client
         sock = socket.socket(self._family, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
             sock.bind((self._host, 0))
-            loop = asyncio.get_running_loop()
-            await loop.create_datagram_endpoint(lambda: session, sock=sock)
+            session.attach(sock)
         except OSError as err:
             sock.close()
-            self._clients.pop(addr, None)
             self._refuse(
                 request,
                 addr,
@@ -442,11 +452,6 @@ class TftpServer:
                 session.info,
                 detail=f"cannot open transfer socket: {err}",
             )
-            return
-        except BaseException:
-            sock.close()
-            raise
-        if session.finished:  # pragma: no cover - finished before it started
             return
         self._clients[addr] = session
         self._emit(
