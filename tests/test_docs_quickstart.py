@@ -1,0 +1,157 @@
+"""The quick start (docs/quickstart.md) works, step by step, for a 7940 on SCCP 3.x.
+
+The documented procedure is replayed against the real integration and the
+simulated phone (``tests.simphone``: a real TFTP client on loopback that
+behaves like SCCP 3.x firmware, refusing images its boot code cannot load):
+
+- with the default options an SCCP 3.x phone asks for ``OS79XX.TXT`` and a
+  ``P0S3-8-12-00.bin`` that does not exist, never names its MAC, and stays on
+  SCCP — the reason the docs take the first step through the option;
+- step 4/5: *Firmware of 7940/7960 phones* = ``P0S3-06-3-00``, power-cycle:
+  the phone loads SIP 6.3, asks for its ``SIP<MAC>.cnf`` and is discovered;
+  the user adds it and fills in line 1; the next boot is configured and the
+  Firmware sensor shows ``P0S3-06-3-00``;
+- step 6: option back to ``P0S3-8-12-00``, **Install** on the update entity,
+  the phone reboots into the loader and ends registered on SIP 8.12.
+
+If the product changes so that a step is no longer needed or no longer
+works, this test fails and the docs must change with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.components.update import (
+    ATTR_INSTALLED_VERSION,
+    DOMAIN as UPDATE_DOMAIN,
+    SERVICE_INSTALL,
+)
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
+from custom_components.cisco_ip_phone.firmware_manager import async_get_manager
+from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
+
+from .firmware_helpers import SCCP_3, SIP_63, TARGET, put_firmware
+from .ha_common import PHONE_MAC, phone_data, server_data
+
+pytest_plugins = ["tests.fixtures_ha"]
+
+OPTION = "image_79x0"  # "Firmware of 7940/7960 phones"
+SENSOR = "sensor.study_firmware"
+UPDATE = "update.study_firmware"
+
+
+def _server(root: Path, image: str | None = None) -> MockConfigEntry:
+    """The server as set up in quick-start steps 2 and 4, no phone yet."""
+    options: dict[str, Any] = {CONF_DISCOVERY: True, "sip_proxy": "pbx.example.net"}
+    if image is not None:
+        options[OPTION] = image
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Cisco IP phone provisioning",
+        data=server_data(root),
+        options=options,
+        entry_id="quickstart_entry",
+    )
+
+
+async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> SimulatedPhone:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    tftp = entry.runtime_data.tftp
+    assert tftp is not None
+    return SimulatedPhone(
+        PHONE_MAC,
+        model="7940",
+        firmware=SCCP_3,
+        server=("127.0.0.1", tftp.port),
+        timings=PhoneTimings.fast(),
+    )
+
+
+async def test_default_option_leaves_an_sccp3_phone_on_sccp(
+    hass: HomeAssistant, tftp_root: Path
+) -> None:
+    """Why the quick start sets SIP 6.3 first: 8.12 has no .bin for SCCP 3.x."""
+    put_firmware(tftp_root)
+    entry = _server(tftp_root)
+    phone = await _start(hass, entry)
+    report = await phone.boot()
+    await phone.stop()
+    await hass.async_block_till_done()
+
+    assert report.state is PhoneState.FIRMWARE_ERROR
+    assert report.names == ["OS79XX.TXT", f"{TARGET}.bin"]
+    assert report.firmware == SCCP_3
+    assert entry.runtime_data.observation(PHONE_MAC) is None
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_quickstart_walks_an_sccp3_7940_to_sip_812(
+    hass: HomeAssistant, tftp_root: Path
+) -> None:
+    put_firmware(tftp_root)  # step 3
+    entry = _server(tftp_root, image=SIP_63)  # steps 2 and 4
+    phone = await _start(hass, entry)
+
+    # Step 5: power-cycle. SIP 6.3 is loaded and the phone is discovered.
+    report = await phone.boot()
+    await hass.async_block_till_done()
+    assert report.firmware == SIP_63
+    assert report.state is PhoneState.UNPROVISIONED
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["unique_id"] for flow in flows] == [PHONE_MAC]
+
+    # "Add" (model 7940, name Study), then line 1 through "Reconfigure phone".
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"model": "7940", "label": "Study"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "phone_added"
+    await hass.async_block_till_done()
+    (subentry,) = entry.subentries.values()
+    data = {**phone_data(model="7940"), "label": "Study"}
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data=MappingProxyType(data)
+    )
+    await hass.async_block_till_done()
+
+    # Check of step 5: the next boot is configured on SIP 6.3.
+    report = await phone.boot()
+    await hass.async_block_till_done()
+    assert report.state is PhoneState.REGISTERED, report.error
+    sensor = hass.states.get(SENSOR)
+    assert sensor is not None
+    assert sensor.state == SIP_63
+
+    # Step 6: the option back to 8.12, then Install right away.
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, OPTION: TARGET}
+    )
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        UPDATE_DOMAIN, SERVICE_INSTALL, {ATTR_ENTITY_ID: UPDATE}, blocking=True
+    )
+    report = await phone.boot()  # the reboot Home Assistant asked for
+    await phone.stop()
+    await hass.async_block_till_done()
+
+    assert report.state is PhoneState.REGISTERED, report.error
+    assert report.firmware == TARGET
+    assert report.reboots == 2
+    state = hass.states.get(UPDATE)
+    assert state is not None
+    assert state.attributes[ATTR_INSTALLED_VERSION] == TARGET
+    manager = async_get_manager(hass, entry.entry_id)
+    assert manager is not None
+    assert manager.jobs[PHONE_MAC].percentage == 100
+    await hass.config_entries.async_unload(entry.entry_id)
