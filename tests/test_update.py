@@ -202,7 +202,7 @@ async def test_phone_asking_for_an_absent_image_raises_an_issue(
 ) -> None:
     entry = make_entry(tftp_root)
     remember_phone(hass_storage, entry, observation(SCCP_3))
-    await setup_entry(hass, entry)
+    manager = await setup_entry(hass, entry)
     hub = entry.runtime_data
     hub._handle_transfer(_transfer("P0S3-07-4-00.bin", "failed", "not_found"))
     issues = ir.async_get(hass)
@@ -213,6 +213,15 @@ async def test_phone_asking_for_an_absent_image_raises_an_issue(
         "file": "P0S3-07-4-00.bin",
     }
     hub._handle_transfer(_transfer("P0S3-06-3-00.bin", "completed", "ok"))
+    assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}") is None
+
+    # Uploading the file it asked for clears the issue too.
+    hub._handle_transfer(_transfer("./P0S3-07-4-00.bin", "failed", "not_found"))
+    assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}")
+    await manager.async_rescan()
+    assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}")
+    (tftp_root / "P0S3-07-4-00.bin").write_bytes(b"\x07" * 100)
+    await manager.async_rescan()
     assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}") is None
 
 

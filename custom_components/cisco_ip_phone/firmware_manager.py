@@ -126,6 +126,7 @@ class FirmwareManager:
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._watched: set[str] = set()
+        self._absent: dict[str, str] = {}  # MAC -> image file it asked for in vain
 
     # Lifecycle --------
 
@@ -191,6 +192,9 @@ class FirmwareManager:
             self._after(job, job.refresh(catalog, now))
         for mac in self.hub.phones:
             self._sync_hop_issue(mac)
+        for mac, file in list(self._absent.items()):
+            if catalog.file(file) is not None:
+                self._clear_image_not_found(mac)
         self._notify()
         return catalog
 
@@ -261,9 +265,7 @@ class FirmwareManager:
         if missing and is_firmware_name(name):
             self._report_image_not_found(mac, name)
         elif ok and is_firmware_name(name):
-            ir.async_delete_issue(
-                self.hass, DOMAIN, issue_id(ISSUE_IMAGE_NOT_FOUND, mac)
-            )
+            self._clear_image_not_found(mac)
         job = self.jobs.get(mac)
         if job is not None and (ok or missing):
             self._after(job, job.handle_transfer(name, ok=ok, now=time.time()))
@@ -340,7 +342,13 @@ class FirmwareManager:
         return subentry.title if subentry is not None else mac
 
     @callback
+    def _clear_image_not_found(self, mac: str) -> None:
+        self._absent.pop(mac, None)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_IMAGE_NOT_FOUND, mac))
+
+    @callback
     def _report_image_not_found(self, mac: str, file: str) -> None:
+        self._absent[mac] = file.lstrip("./")
         ir.async_create_issue(
             self.hass,
             DOMAIN,
