@@ -14,6 +14,7 @@ import random
 import shutil
 import socket
 import subprocess
+import threading
 
 import pytest
 import tftpy
@@ -26,6 +27,11 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TftpSettings,
     TransferEvent,
     TransferOutcome,
+    session as session_module,
+)
+from custom_components.cisco_ip_phone.provisioning.tftp.session import (
+    ReadSession,
+    WriteSession,
 )
 from tests.provisioning.tftp_raw import (
     LOCALHOST,
@@ -808,3 +814,116 @@ async def test_debug_log_line_per_transfer(
         f"<SIPDefault.cnf>: sent 1 blks, {len(CONFIG)} bytes in 0 s. 0 blk resent"
         in caplog.text
     )
+
+
+# -- failures inside the server -------------------------------------------------
+
+
+async def test_failing_client_hook_is_answered_and_contained(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = await start_server()
+    calls = {"n": 0}
+
+    def hook(name: str, client_ip: str) -> Generated | None:
+        calls["n"] += 1
+        if name == "broken.txt" or calls["n"] == 3:
+            raise RuntimeError("hook bug")
+        return None
+
+    running.resolver.set_client_hook(hook)
+    with RawClient(running.port) as client:
+        assert error_of(await client.request(rrq("broken.txt"))) == (0, "Server error")
+    # the 2nd call (memory-only lookup) passes, the 3rd (after the disk) fails
+    running.resolver.invalidate()
+    with RawClient(running.port) as client:
+        assert error_of(await client.request(rrq("SIPDefault.cnf")))[0] == 0
+    with RawClient(running.port) as client:
+        assert await client.download("SIPDefault.cnf") == CONFIG
+    assert "hook bug" in caplog.text
+
+
+async def test_transfer_socket_failure_is_answered(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = await start_server()
+
+    def no_socket(self: object, sock: socket.socket) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(ReadSession, "attach", no_socket)
+    with RawClient(running.port) as client:
+        assert error_of(await client.request(rrq("SIPDefault.cnf"))) == (
+            0,
+            "Server error",
+        )
+    await running.wait_for(lambda ev: len(ev) == 2)
+    assert "Too many open files" in (running.events[-1].error or "")
+    assert running.server.stats.active == 0
+
+
+async def test_server_without_callback(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = TftpServer(ContentResolver(root), host=LOCALHOST, port=0)
+    await server.start()
+    try:
+        with RawClient(server.port) as client:
+            assert error_of(await client.request(rrq("missing")))[0] == 1
+            assert await client.download("SIPDefault.cnf") == CONFIG
+        caplog.set_level(logging.DEBUG, "custom_components.cisco_ip_phone")
+        with RawClient(server.port) as client:
+            assert await client.download("SIPDefault.cnf") == CONFIG
+        async with asyncio.timeout(5):
+            while server.stats.completed < 2:  # the last ACK is still in flight
+                await asyncio.sleep(0.001)
+    finally:
+        await server.stop()
+    server._reply(b"late", ("127.0.0.1", 9))  # after stop: dropped quietly
+    assert "<SIPDefault.cnf>: sent 1 blks" in caplog.text
+    assert server.stats.completed == 2
+
+
+async def test_ack_other_than_0_before_oack_is_acknowledged(
+    start_server: StartServer,
+) -> None:
+    running = await start_server()
+    with RawClient(running.port) as client:
+        first = await client.request(rrq("SIPDefault.cnf", blksize=16))
+        assert opcode(first) == 6
+        client.send(ack(1))  # ignored: the OACK is not acknowledged yet
+        client.send(ack(0))
+        packet, _ = await client.recv()
+        assert block_of(packet) == 1
+        client.send(error(0, "bye"))
+
+
+async def test_stop_during_an_upload_commit(
+    start_server: StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    release = threading.Event()
+    real_write = session_module._write_atomically
+
+    def slow_write(target: Path, payload: bytes) -> None:
+        assert release.wait(5)
+        real_write(target, payload)
+
+    monkeypatch.setattr(session_module, "_write_atomically", slow_write)
+    running = await start_server(TftpSettings(allow_write_dir=uploads))
+    with RawClient(running.port) as client:
+        assert await client.request(wrq("a.txt")) == ack(0)
+        client.send(data(1, b"short"))
+        async with asyncio.timeout(5):
+            while not any(
+                isinstance(s, WriteSession) and s.commit_task is not None
+                for s in running.server._clients.values()
+            ):
+                await asyncio.sleep(0.001)
+        asyncio.get_running_loop().call_later(0.05, release.set)
+        await running.server.stop()
+    assert running.server.stats.active == 0
+    # stop() let the commit finish: the file is whole and no temp file is left
+    assert [p.name for p in uploads.iterdir()] == ["a.txt"]
+    assert (uploads / "a.txt").read_bytes() == b"short"

@@ -199,7 +199,7 @@ class TftpServer:
                 tasks.append(entry)
             else:
                 if isinstance(entry, WriteSession) and entry.commit_task is not None:
-                    entry.commit_task.cancel()
+                    # Let the rename finish: the file is then whole, never half.
                     tasks.append(entry.commit_task)
                 entry.finish(TransferOutcome.SERVER_ERROR, "server stopped")
         self._clients.clear()
@@ -274,6 +274,9 @@ class TftpServer:
         except (TftpFileNotFoundError, TftpAccessError) as err:
             self._refuse_lookup(request, addr, started, err)
             return
+        except Exception as err:  # e.g. a failing client hook: answer, keep serving
+            self._lookup_failed(request, addr, started, err)
+            return
         if resolved is not None:
             self._start_read(request, addr, resolved, started)
             return
@@ -293,20 +296,27 @@ class TftpServer:
             self._refuse_lookup(request, addr, started, err)
             return
         except Exception as err:  # a bug must not take the server down
-            _LOGGER.exception("TFTP lookup for %s failed", addr)
             self._clients.pop(addr, None)
-            self._refuse(
-                request,
-                addr,
-                started,
-                ErrorCode.NOT_DEFINED,
-                "Server error",
-                TransferOutcome.SERVER_ERROR,
-                detail=f"lookup failed: {err!r}",
-            )
+            self._lookup_failed(request, addr, started, err)
             return
         self._clients.pop(addr, None)
         self._start_read(request, addr, resolved, started)
+
+    def _lookup_failed(
+        self, request: Request, addr: tuple[str, int], started: float, err: Exception
+    ) -> None:
+        _LOGGER.error(
+            "TFTP lookup of %r for %s failed", request.filename, addr, exc_info=err
+        )
+        self._refuse(
+            request,
+            addr,
+            started,
+            ErrorCode.NOT_DEFINED,
+            "Server error",
+            TransferOutcome.SERVER_ERROR,
+            detail=f"lookup failed: {err!r}",
+        )
 
     def _start_read(
         self,
@@ -463,8 +473,9 @@ class TftpServer:
         self, session: Session, outcome: TransferOutcome, error: str | None
     ) -> None:
         """Account for a transfer that ended (called by the session, once)."""
-        if self._clients.get(session.client) is session:
-            del self._clients[session.client]
+        # New requests from a client with a live session are ignored, so the
+        # entry under its address is always this session.
+        self._clients.pop(session.client, None)
         self._retransmits += session.retransmits
         if session.info.direction == "read":
             self._bytes_sent += session.bytes_done

@@ -94,11 +94,6 @@ class Session:
         self._last_tx = self.started
         self._tries = 0
 
-    @property
-    def port(self) -> int:
-        """The session's own port (its TID), 0 before it is attached."""
-        return int(self._sock.getsockname()[1]) if self._sock is not None else 0
-
     def attach(self, sock: socket.socket) -> None:
         """Take ownership of a bound non-blocking socket and start the transfer."""
         self._sock = sock
@@ -159,8 +154,6 @@ class Session:
         self.finish(TransferOutcome.CLIENT_ERROR, what)
 
     def _on_timer(self) -> None:
-        if self.finished:
-            return
         idle = self.loop.time() - self._last_tx
         if idle < self.timeout * 0.99:
             self._timer = self.loop.call_later(self.timeout - idle, self._on_timer)
