@@ -8,6 +8,7 @@ every pattern the checker reads), breaks one thing, runs the script's
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 import importlib.util
 import json
@@ -76,8 +77,18 @@ async def async_setup(hass, config):
 
 
 async def _handle(call):
+    if call.data:
+        raise _invalid("no_phones")
     raise ServiceValidationError(
         translation_domain=DOMAIN, translation_key="phone_not_found"
+    )
+
+
+def _invalid(key, **placeholders):
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
     )
 
 
@@ -171,6 +182,17 @@ def report(hass):
         hass, DOMAIN, "tftp", is_fixable=False, severity=ir.IssueSeverity.ERROR,
         translation_key="tftp_port_in_use",
     )
+'''
+
+ACTIONS_PY = '''
+"""Action helpers that reuse the key helper of __init__."""
+from . import _invalid
+
+
+def check(version):
+    """Raise for a bad version."""
+    if not version:
+        raise _invalid(key="bad_version")
 '''
 
 CONFIG_FLOW_PY = '''
@@ -283,7 +305,11 @@ STRINGS = {
             }
         },
     },
-    "exceptions": {"phone_not_found": {"message": "No such phone"}},
+    "exceptions": {
+        "phone_not_found": {"message": "No such phone"},
+        "no_phones": {"message": "Choose a phone"},
+        "bad_version": {"message": "Not an image"},
+    },
     "issues": {
         "tftp_port_in_use": {
             "title": "TFTP port in use",
@@ -360,6 +386,7 @@ def make_repo(root: Path) -> Path:
         "sensor.py": SENSOR_PY,
         "event.py": EVENT_PY,
         "repairs.py": REPAIRS_PY,
+        "actions.py": ACTIONS_PY,
         "config_flow.py": CONFIG_FLOW_PY,
         "coordinator.py": '"""Hub."""\n',
         "entity.py": '"""Base entity."""\n',
@@ -427,7 +454,8 @@ def test_scanner_reads_every_pattern(tmp_path: Path) -> None:
         ("sensor", "provisioning_state"): {"idle", "booting"}
     }
     assert facts.event_types == {"provisioning": {"booted", "error"}}
-    assert facts.exception_keys == {"phone_not_found"}
+    assert facts.exception_keys == {"phone_not_found", "no_phones", "bad_version"}
+    assert facts.dynamic_keys == []
     assert facts.issue_keys == {"tftp_port_in_use"}
     assert facts.selectors == {"codec": {"g711ulaw", "g729a"}}
     assert facts.services == {"upgrade_firmware"}
@@ -508,6 +536,19 @@ def test_keys_used_before_translations_exist_are_noted(
     code, out = run(tmp_path, capsys)
     assert code == 0, out
     assert "checked once translations/en.json exists" in out
+
+
+def test_keys_handed_to_a_helper_at_run_time_are_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    integration = make_repo(tmp_path)
+    text = (integration / "actions.py").read_text()
+    (integration / "actions.py").write_text(
+        text.replace('_invalid(key="bad_version")', "_invalid(key=version)")
+    )
+    code, out = run(tmp_path, capsys)
+    assert code == 0, out
+    assert "key built at run time not checked (actions.py:9)" in out
 
 
 def test_run_time_translation_keys_are_noted(
@@ -753,6 +794,14 @@ DEFECTS: dict[str, tuple[Mutation, str]] = {
             )
         ),
         "state_attributes.event_type.state.error is missing",
+    ),
+    "exception of a key helper missing": (
+        edit_strings(drop("exceptions", "no_phones")),
+        "exceptions.no_phones.message is missing",
+    ),
+    "exception of an imported key helper missing": (
+        edit_strings(drop("exceptions", "bad_version")),
+        "exceptions.bad_version.message is missing",
     ),
     "exception missing": (
         edit_strings(drop("exceptions", "phone_not_found")),
@@ -1123,3 +1172,29 @@ def test_png_size_reads_ihdr(tmp_path: Path) -> None:
     assert validator.png_size(tmp_path / "absent.png") is None
     path.write_bytes(png(1, 1)[:20])
     assert validator.png_size(path) is None
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "expected"),
+    [
+        ("services", "from . import _invalid", "__init__"),
+        ("services", "from .helpers import _invalid", "helpers"),
+        (
+            "provisioning.tftp.server",
+            "from .session import f",
+            "provisioning.tftp.session",
+        ),
+        ("provisioning.tftp.server", "from ..phone import f", "provisioning.phone"),
+        ("provisioning.tftp.server", "from .. import f", "provisioning.__init__"),
+        (
+            "services",
+            "from custom_components.cisco_ip_phone.errors import f",
+            "errors",
+        ),
+        ("services", "from os.path import join", "os.path"),
+    ],
+)
+def test_imported_module(module: str, source: str, expected: str) -> None:
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ImportFrom)
+    assert validator.imported_module(module, node) == expected
