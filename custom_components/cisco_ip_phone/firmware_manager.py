@@ -14,13 +14,20 @@ from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER, SAVE_DELAY, TICK_INTERVAL
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .firmware_issues import (
+    ISSUE_IMAGE_NOT_FOUND,
+    ISSUE_LOOP,
+    async_delete_phone_issue,
+    async_report_image_not_found,
+    async_report_loop,
+    async_sync_hop_issue,
+)
 from .provisioning.firmware import (
     FirmwareCatalog,
     FirmwareNameError,
@@ -53,23 +60,10 @@ from .provisioning.upgrade import (
 
 DATA_MANAGERS: HassKey[dict[str, FirmwareManager]] = HassKey(f"{DOMAIN}_firmware")
 STORE_VERSION: Final = 1
-DOCS: Final = (
-    "https://github.com/cisco-ip-phone-provisioning/cisco_ip_phone/blob/main/docs"
-)
-FIRMWARE_DOCS: Final = f"{DOCS}/firmware.md#if-it-stops"
-LOOP_DOCS: Final = f"{DOCS}/troubleshooting.md#stuck-in-a-loop"
-ISSUE_IMAGE_NOT_FOUND: Final = "firmware_not_found"
-ISSUE_HOP_FILES: Final = "hop_files_missing"
-ISSUE_LOOP: Final = "phone_loop"
 MAX_SUMMARY: Final = 255
 DEFAULT_SIP_USER: Final = "cisco"
 # The first request of a boot: a resync that reached syncinfo.xml succeeded.
 BOOT_FILES: Final = frozenset({FileKind.TRUST_LIST, FileKind.OS79XX})
-
-
-def issue_id(kind: str, mac: str) -> str:
-    """Return the id of one phone's issue of one kind."""
-    return f"{kind}_{mac}"
 
 
 def async_get_manager(hass: HomeAssistant, entry_id: str) -> FirmwareManager | None:
@@ -279,11 +273,11 @@ class FirmwareManager:
             self._after(job, job.handle_firmware(event.observation.firmware, now))
         if event.kind == "state_changed":
             if event.observation.state is ProvisioningState.STUCK_IN_LOOP:
-                self._report_loop(mac, event.file)
+                async_report_loop(self.hass, mac, self._title(mac), event.file)
                 if job is not None:
                     self._after(job, job.handle_loop(event.file, now))
             else:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_LOOP, mac))
+                async_delete_phone_issue(self.hass, ISSUE_LOOP, mac)
         elif event.kind == "sync_requested":
             self.resyncs.sync_requested(mac, now)
         elif event.kind == "booted":
@@ -344,63 +338,16 @@ class FirmwareManager:
     @callback
     def _clear_image_not_found(self, mac: str) -> None:
         self._absent.pop(mac, None)
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_IMAGE_NOT_FOUND, mac))
+        async_delete_phone_issue(self.hass, ISSUE_IMAGE_NOT_FOUND, mac)
 
     @callback
     def _report_image_not_found(self, mac: str, file: str) -> None:
         self._absent[mac] = file.lstrip("./")
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(ISSUE_IMAGE_NOT_FOUND, mac),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_IMAGE_NOT_FOUND,
-            translation_placeholders={"phone": self._title(mac), "file": file},
-            learn_more_url=FIRMWARE_DOCS,
-        )
-
-    @callback
-    def _report_loop(self, mac: str, file: str | None) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(ISSUE_LOOP, mac),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_LOOP,
-            translation_placeholders={"phone": self._title(mac), "file": file or "?"},
-            learn_more_url=LOOP_DOCS,
-        )
+        async_report_image_not_found(self.hass, mac, self._title(mac), file)
 
     @callback
     def _sync_hop_issue(self, mac: str) -> None:
-        """Keep the 'hop files missing' issue in line with the phone's job."""
-        job = self.jobs.get(mac)
-        files = (
-            job.missing
-            if job is not None and job.status is not (UpgradeStatus.DONE)
-            else ()
-        )
-        if not files:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_HOP_FILES, mac))
-            return
-        assert job is not None
-        image = next(hop.image for hop in job.hops_ahead if hop.missing)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(ISSUE_HOP_FILES, mac),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_HOP_FILES,
-            translation_placeholders={
-                "phone": self._title(mac),
-                "image": image,
-                "files": ", ".join(files),
-            },
-            learn_more_url=FIRMWARE_DOCS,
-        )
+        async_sync_hop_issue(self.hass, mac, self._title(mac), self.jobs.get(mac))
 
     # Reading state for entities --------
 

@@ -1,0 +1,97 @@
+"""Repair issues of the firmware walk: what a user must upload or check.
+
+One issue per phone and kind, named ``<kind>_<MAC>``; each names the files
+and links to the part of the docs that says what to do. They are created and
+deleted as the phone's requests and the TFTP root change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .provisioning.upgrade import UpgradeJob, UpgradeStatus
+
+DOCS: Final = (
+    "https://github.com/cisco-ip-phone-provisioning/cisco_ip_phone/blob/main/docs"
+)
+FIRMWARE_DOCS: Final = f"{DOCS}/firmware.md#if-it-stops"
+LOOP_DOCS: Final = f"{DOCS}/troubleshooting.md#stuck-in-a-loop"
+ISSUE_IMAGE_NOT_FOUND: Final = "firmware_not_found"
+ISSUE_HOP_FILES: Final = "hop_files_missing"
+ISSUE_LOOP: Final = "phone_loop"
+
+
+def issue_id(kind: str, mac: str) -> str:
+    """Return the id of one phone's issue of one kind."""
+    return f"{kind}_{mac}"
+
+
+@callback
+def async_delete_phone_issue(hass: HomeAssistant, kind: str, mac: str) -> None:
+    """Delete one phone's issue of one kind (nothing if there is none)."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id(kind, mac))
+
+
+@callback
+def async_report_image_not_found(
+    hass: HomeAssistant, mac: str, phone: str, file: str
+) -> None:
+    """Tell the user the phone asked for a firmware file not in the root."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_IMAGE_NOT_FOUND, mac),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_IMAGE_NOT_FOUND,
+        translation_placeholders={"phone": phone, "file": file},
+        learn_more_url=FIRMWARE_DOCS,
+    )
+
+
+@callback
+def async_report_loop(
+    hass: HomeAssistant, mac: str, phone: str, file: str | None
+) -> None:
+    """Tell the user the phone asks for the same file over and over."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_LOOP, mac),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_LOOP,
+        translation_placeholders={"phone": phone, "file": file or "?"},
+        learn_more_url=LOOP_DOCS,
+    )
+
+
+@callback
+def async_sync_hop_issue(
+    hass: HomeAssistant, mac: str, phone: str, job: UpgradeJob | None
+) -> None:
+    """Keep the 'hop files missing' issue in line with the phone's walk."""
+    running = job is not None and job.status is not UpgradeStatus.DONE
+    files = job.missing if job is not None and running else ()
+    if job is None or not files:
+        async_delete_phone_issue(hass, ISSUE_HOP_FILES, mac)
+        return
+    image = next(hop.image for hop in job.hops_ahead if hop.missing)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_HOP_FILES, mac),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_HOP_FILES,
+        translation_placeholders={
+            "phone": phone,
+            "image": image,
+            "files": ", ".join(files),
+        },
+        learn_more_url=FIRMWARE_DOCS,
+    )
