@@ -173,3 +173,31 @@ async def test_other_servers_are_skipped(hass: HomeAssistant, tftp_root: Path) -
     with pytest.raises(HomeAssistantError) as caught:
         await _call(hass, "resync", {"device_id": phone_device_id(hass)})
     assert caught.value.translation_key == "no_ip_address"
+
+
+async def test_current_version_given_by_the_user(
+    hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
+) -> None:
+    put_firmware(tftp_root)
+    entry = make_entry(tftp_root)
+    remember_phone(hass_storage, entry, observation(None))  # SCCP 3.x never says
+    manager = await setup_entry(hass, entry)
+    device_id = phone_device_id(hass)
+    with pytest.raises(HomeAssistantError) as caught:
+        await _call(hass, "upgrade_firmware", {"device_id": device_id})
+    assert caught.value.translation_key == "unknown_firmware"
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(
+            hass,
+            "upgrade_firmware",
+            {"device_id": device_id, "current_version": "SCCP three"},
+        )
+    assert caught.value.translation_key == "invalid_version"
+    await _call(
+        hass, "upgrade_firmware", {"device_id": device_id, "current_version": SCCP_3}
+    )
+    assert [hop.image for hop in manager.jobs[PHONE_MAC].hops] == [
+        SIP_63,
+        "P003-8-12-00",
+        TARGET,
+    ]

@@ -460,9 +460,18 @@ class FirmwareManager:
         )
 
     async def async_install(
-        self, mac: str, version: str | None = None, *, next_hop_only: bool = False
+        self,
+        mac: str,
+        version: str | None = None,
+        *,
+        next_hop_only: bool = False,
+        current: str | None = None,
     ) -> UpgradeJob:
-        """Plan the walk to ``version`` (or the target) and serve its first hop."""
+        """Plan the walk to ``version`` (or the target) and serve its first hop.
+
+        ``current`` is the image the user read on the phone, for phones whose
+        requests never name it (SCCP 3.x/4.x); otherwise the observed one.
+        """
         observation = self.hub.observation(mac)
         if observation is None or observation.ip is None:
             raise self._error("phone_offline", mac)
@@ -473,7 +482,7 @@ class FirmwareManager:
         try:
             job = plan_upgrade(
                 mac,
-                observation.firmware,
+                current or observation.firmware,
                 target,
                 catalog,
                 now=time.time(),

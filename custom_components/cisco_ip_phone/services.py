@@ -31,6 +31,7 @@ SERVICE_UPGRADE: Final = "upgrade_firmware"
 SERVICE_RESYNC: Final = "resync"
 ATTR_VERSION: Final = "version"
 ATTR_NEXT_HOP_ONLY: Final = "next_hop_only"
+ATTR_CURRENT_VERSION: Final = "current_version"
 
 _TARGETS: Final = {
     vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
@@ -43,6 +44,7 @@ UPGRADE_SCHEMA: Final = vol.Schema(
         **_TARGETS,
         vol.Optional(ATTR_VERSION): cv.string,
         vol.Optional(ATTR_NEXT_HOP_ONLY, default=False): cv.boolean,
+        vol.Optional(ATTR_CURRENT_VERSION): cv.string,
     }
 )
 
@@ -140,9 +142,13 @@ async def _async_upgrade(hass: HomeAssistant, call: ServiceCall) -> None:
     """Walk each phone to the version (or its target), or just the next hop."""
     targets = _targets(hass, call, required=True)
     version = _checked_version(call.data.get(ATTR_VERSION))
+    current = _checked_version(call.data.get(ATTR_CURRENT_VERSION))
     for target in targets:
         await target.manager.async_install(
-            target.mac, version, next_hop_only=call.data[ATTR_NEXT_HOP_ONLY]
+            target.mac,
+            version,
+            next_hop_only=call.data[ATTR_NEXT_HOP_ONLY],
+            current=current,
         )
 
 
