@@ -435,8 +435,23 @@ async def test_hook_and_events_of_strangers_are_ignored(
     assert hook("os79xx.txt", "192.0.2.9") is None  # not a known phone
     assert hook("os79xx.txt", "127.0.0.1") is None  # no hop: the shared file
     assert hook("syncinfo.xml", "127.0.0.1") is None  # no resync: the shared file
-    stranger = _transfer("P0S3-07-4-00.bin", "failed", "not_found")
+    stranger = _transfer("ring2.raw", "failed", "not_found")
     hub._handle_transfer(replace(stranger, client=("192.0.2.9", 1000)))
+    assert ir.async_get(hass).issues == {}
+
+    # A phone never identified, asking for an image that is not there (an
+    # SCCP 3.x phone told P0S3-8-12-00 looks for P0S3-8-12-00.bin) is named
+    # by its address.
+    absent = _transfer("P0S3-8-12-00.bin", "failed", "not_found")
+    hub._handle_transfer(replace(absent, client=("192.0.2.9", 1000)))
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "firmware_not_found_192.0.2.9")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "phone": "192.0.2.9",
+        "file": "P0S3-8-12-00.bin",
+    }
+    got = _transfer("P0S3-06-3-00.bin", "completed", "ok")
+    hub._handle_transfer(replace(got, client=("192.0.2.9", 1000)))
     assert ir.async_get(hass).issues == {}
     assert manager._title("001122334455") == "001122334455"
 

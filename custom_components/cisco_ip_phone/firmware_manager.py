@@ -246,20 +246,24 @@ class FirmwareManager:
 
     @callback
     def _on_transfer(self, event: TransferEvent) -> None:
-        mac = self.hub.tracker.mac_for_ip(event.client[0])
-        if mac is None or mac not in self.hub.phones:
-            return
-        if event.kind == "request":
-            if classify_request(event.requested_name).kind in BOOT_FILES:
-                self._resync_booted(mac)
-            return
+        ip = event.client[0]
+        mac = self.hub.tracker.mac_for_ip(ip)
         name = event.requested_name
         ok = event.kind == "completed" and event.outcome == "ok"
         missing = event.kind == "failed" and event.outcome == "not_found"
-        if missing and is_firmware_name(name):
-            self._report_image_not_found(mac, name)
-        elif ok and is_firmware_name(name):
-            self._clear_image_not_found(mac)
+        if is_firmware_name(name):
+            # Phones not configured yet are named by MAC, or by IP before
+            # they asked for a file with their MAC (old SCCP images never do).
+            if missing:
+                self._report_image_not_found(mac or ip, name)
+            elif ok:
+                self._clear_image_not_found(mac or ip)
+        if mac is None or mac not in self.hub.phones:
+            return
+        if event.kind == "request":
+            if classify_request(name).kind in BOOT_FILES:
+                self._resync_booted(mac)
+            return
         job = self.jobs.get(mac)
         if job is not None and (ok or missing):
             self._after(job, job.handle_transfer(name, ok=ok, now=time.time()))
@@ -336,14 +340,15 @@ class FirmwareManager:
         return subentry.title if subentry is not None else mac
 
     @callback
-    def _clear_image_not_found(self, mac: str) -> None:
-        self._absent.pop(mac, None)
-        async_delete_phone_issue(self.hass, ISSUE_IMAGE_NOT_FOUND, mac)
+    def _clear_image_not_found(self, who: str) -> None:
+        if self._absent.pop(who, None) is not None:
+            async_delete_phone_issue(self.hass, ISSUE_IMAGE_NOT_FOUND, who)
 
     @callback
-    def _report_image_not_found(self, mac: str, file: str) -> None:
-        self._absent[mac] = file.lstrip("./")
-        async_report_image_not_found(self.hass, mac, self._title(mac), file)
+    def _report_image_not_found(self, who: str, file: str) -> None:
+        """Raise the issue for a phone (MAC) or an unknown requester (IP)."""
+        self._absent[who] = file.lstrip("./")
+        async_report_image_not_found(self.hass, who, self._title(who), file)
 
     @callback
     def _sync_hop_issue(self, mac: str) -> None:
