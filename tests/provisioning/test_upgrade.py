@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.firmware import (
@@ -280,3 +281,51 @@ def test_corrupt_saved_jobs_are_refused(tmp_path: Path, change: dict[str, Any]) 
 def test_saved_job_must_be_a_mapping() -> None:
     with pytest.raises(SavedUpgradeError):
         UpgradeJob.from_dict(["not", "a", "job"])
+
+
+_NAMES = [
+    "OS79XX.TXT",
+    "P0S3-06-3-00.bin",
+    "P003-8-12-00.sbn",
+    "P0S3-8-12-00.loads",
+    "./P0S3-8-12-00.sb2",
+    "SIPDefault.cnf",
+    "ring1.raw",
+]
+
+
+_WALK = [
+    "P0S3-06-3-00.bin",
+    "P003-8-12-00.sbn",
+    "P0S3-8-12-00.loads",
+    "P0S3-8-12-00.sb2",
+]
+_STEP = st.tuples(st.sampled_from(_NAMES), st.booleans(), st.booleans())
+
+
+@given(data=st.data())
+@settings(max_examples=80, deadline=None)
+def test_progress_never_goes_back(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever else the phone fetches, in any order, progress only moves on."""
+    steps: list[tuple[str, bool, bool]] = []
+    for name in _WALK:  # the real walk, with noise before each step
+        steps += data.draw(st.lists(_STEP, max_size=6))
+        steps.append((name, True, False))
+    steps += data.draw(st.lists(_STEP, max_size=6))
+    job = users_job(tmp_path_factory.mktemp("root"))
+    last, now = job.percentage, 1000.0
+    for name, ok, report_firmware in steps:
+        now += 1
+        if report_firmware:
+            job.handle_firmware(name.lstrip("./").rsplit(".", 1)[0], now)
+        else:
+            job.handle_transfer(name, ok=ok, now=now)
+        if not job.in_progress:
+            break
+        assert last <= job.percentage < 100
+        assert 0 <= job.index < len(job.hops)
+        last = job.percentage
+    if job.status is UpgradeStatus.DONE:
+        assert job.percentage == 100
