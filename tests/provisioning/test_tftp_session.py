@@ -185,3 +185,43 @@ def test_listener_socket_errors_are_logged(caplog: pytest.LogCaptureFixture) -> 
     caplog.set_level("DEBUG", server_module.__name__)
     server_module._Listener(None).error_received(OSError("icmp"))  # type: ignore[arg-type]
     assert "listener socket error" in caplog.text
+
+
+def test_path_mtu_of_loopback() -> None:
+    mtu = server_module.path_mtu(socket.AF_INET, (LOCALHOST, 9))
+    assert mtu is not None
+    assert mtu >= 1500
+    assert server_module.path_mtu(socket.AF_INET6, (LOCALHOST, 9)) is None
+
+
+async def test_blksize_is_clamped_to_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.cisco_ip_phone.provisioning.tftp import (
+        ContentResolver,
+        TftpServer,
+        TftpSettings,
+    )
+    from tests.provisioning.tftp_raw import RawClient, oack_options, rrq
+
+    (tmp_path / "f").write_bytes(b"x" * 3000)
+    monkeypatch.setattr(server_module, "path_mtu", lambda family, addr: 1400)
+    server = TftpServer(
+        ContentResolver(tmp_path),
+        host=LOCALHOST,
+        port=0,
+        settings=TftpSettings(max_blksize=65464),
+    )
+    await server.start()
+    try:
+        with RawClient(server.port) as client:
+            reply = await client.request(rrq("f", blksize=65464))
+            assert oack_options(reply) == {"blksize": str(1400 - 32)}
+            client.send(error(0, "enough"))
+        monkeypatch.setattr(server_module, "path_mtu", lambda family, addr: None)
+        with RawClient(server.port) as client:
+            reply = await client.request(rrq("f", blksize=65464))
+            assert oack_options(reply) == {"blksize": "65464"}
+            client.send(error(0, "enough"))
+    finally:
+        await server.stop()

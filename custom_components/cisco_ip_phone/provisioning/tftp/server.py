@@ -111,6 +111,24 @@ def _address_family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if address.version == 6 else socket.AF_INET
 
 
+# Linux getsockopt names, not exported by the socket module on every build.
+_IP_MTU = getattr(socket, "IP_MTU", 14)
+_IPV6_MTU = getattr(socket, "IPV6_MTU", 24)
+_IP_UDP_TFTP_OVERHEAD = {socket.AF_INET: 20 + 8 + 4, socket.AF_INET6: 40 + 8 + 4}
+
+
+def path_mtu(family: socket.AddressFamily, addr: tuple[str, int]) -> int | None:
+    """Return the route's MTU towards ``addr`` (asked via a connected UDP socket)."""
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(addr)
+            if family == socket.AF_INET6:
+                return int(probe.getsockopt(socket.IPPROTO_IPV6, _IPV6_MTU))
+            return int(probe.getsockopt(socket.IPPROTO_IP, _IP_MTU))
+    except OSError:
+        return None
+
+
 def _size_receive_buffer(sock: socket.socket, size: int) -> int:
     """Make room for a boot storm of requests; FORCE needs root, then fall back."""
     options = [socket.SO_RCVBUF]
@@ -302,6 +320,16 @@ class TftpServer:
         self._clients.pop(addr, None)
         self._start_read(request, addr, resolved, started)
 
+    def _max_blksize(self, request: Request, addr: tuple[str, int]) -> int:
+        """Return the configured limit, lowered to what the route can carry."""
+        limit = self._settings.max_blksize
+        if "blksize" not in request.options:
+            return limit
+        mtu = path_mtu(self._family, addr)
+        if mtu is None:
+            return limit
+        return max(8, min(limit, mtu - _IP_UDP_TFTP_OVERHEAD[self._family]))
+
     def _lookup_failed(
         self, request: Request, addr: tuple[str, int], started: float, err: Exception
     ) -> None:
@@ -339,7 +367,7 @@ class TftpServer:
             agreed = negotiate(
                 request.options,
                 size=len(content),
-                max_blksize=self._settings.max_blksize,
+                max_blksize=self._max_blksize(request, addr),
                 max_windowsize=self._settings.max_windowsize,
             )
         except OptionError as err:
@@ -402,7 +430,7 @@ class TftpServer:
             agreed = negotiate(
                 request.options,
                 size=None,
-                max_blksize=self._settings.max_blksize,
+                max_blksize=self._max_blksize(request, addr),
                 max_windowsize=1,
             )
         except OptionError as err:
@@ -568,7 +596,7 @@ class TftpServer:
         if callback is None and not debug:
             return
         if session is not None and kind is not EventKind.REQUEST:
-            duration = session.loop.time() - session.started
+            duration = time.monotonic() - session.started
         event = TransferEvent(
             kind=kind,
             client=(addr[0], addr[1]),

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 import socket
 import tempfile
+import time
 from typing import Protocol
 
 from .events import ContentSource, TransferOutcome
@@ -83,16 +84,26 @@ class Session:
         self.timeout = timeout
         self.retries = retries
         self.retransmits = 0
-        self.blocks = 0
-        self.bytes_done = 0
+        self._blocks = 0
+        self._bytes = 0
         self.finished = False
         self.loop = asyncio.get_running_loop()
-        self.started = self.loop.time()
+        self.started = time.monotonic()
         self._sock: socket.socket | None = None
         self._recv_size = 516
         self._timer: asyncio.TimerHandle | None = None
         self._last_tx = self.started
         self._tries = 0
+
+    @property
+    def blocks(self) -> int:
+        """DATA blocks transferred so far."""
+        return self._blocks
+
+    @property
+    def bytes_done(self) -> int:
+        """Payload bytes transferred so far."""
+        return self._bytes
 
     def attach(self, sock: socket.socket) -> None:
         """Take ownership of a bound non-blocking socket and start the transfer."""
@@ -112,7 +123,7 @@ class Session:
         except OSError as err:
             _LOGGER.debug("Socket error in transfer with %s: %s", self.client, err)
             return
-        self.datagram_received(data, (addr[0], addr[1]))
+        self.datagram_received(data, addr)  # same tuple form as the listener saw
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if addr != self.client:
@@ -146,7 +157,7 @@ class Session:
 
     def progressed(self) -> None:
         """Note a send that is not a retransmission: restart the retry budget."""
-        self._last_tx = self.loop.time()
+        self._last_tx = time.monotonic()
         self._tries = 0
 
     def illegal(self, what: str) -> None:
@@ -154,7 +165,7 @@ class Session:
         self.finish(TransferOutcome.CLIENT_ERROR, what)
 
     def _on_timer(self) -> None:
-        idle = self.loop.time() - self._last_tx
+        idle = time.monotonic() - self._last_tx
         if idle < self.timeout * 0.99:
             self._timer = self.loop.call_later(self.timeout - idle, self._on_timer)
             return
@@ -162,7 +173,7 @@ class Session:
             self.finish(TransferOutcome.TIMEOUT, f"no answer after {self._tries} tries")
             return
         self._tries += 1
-        self._last_tx = self.loop.time()
+        self._last_tx = time.monotonic()
         self.resend()
         self._timer = self.loop.call_later(self.timeout, self._on_timer)
 
@@ -225,6 +236,61 @@ class ReadSession(Session):
             self._send_window()
         self.progressed()
 
+    def _readable(self) -> None:
+        """Receive one datagram; the next lock-step block is sent inline.
+
+        A 4 MiB download at 512 B is 8192 round trips, each paying this
+        method: the common case (the expected ACK from our client, one block
+        per window) skips the general dispatch to save a few microseconds.
+        """
+        sock = self._sock
+        if sock is None:  # pragma: no cover - the reader is removed on finish
+            return
+        try:
+            data, addr = sock.recvfrom(516)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            _LOGGER.debug("Socket error in transfer with %s: %s", self.client, err)
+            return
+        acked = self._acked + 1
+        if (
+            len(data) == 4
+            and data[1] == OP_ACK
+            and data[0] == 0
+            and addr == self.client
+            and self._window == 1
+            and self._oack is None
+            and self._sent == acked
+            and ((data[2] << 8) | data[3]) == acked & 0xFFFF
+            and acked < self._last_block
+        ):
+            self._acked = acked
+            self._sent = acked + 1
+            offset = acked * self._blksize
+            try:
+                sock.sendto(
+                    _PACK_HEADER(OP_DATA, (acked + 1) & 0xFFFF)
+                    + self._view[offset : offset + self._blksize],
+                    addr,
+                )
+            except OSError as err:  # lost like any packet: the timer resends
+                _LOGGER.debug("Cannot send to %s: %s", addr, err)
+            self._last_tx = time.monotonic()
+            self._tries = 0
+            return
+        self.datagram_received(data, addr)
+
+    @property
+    def bytes_done(self) -> int:
+        """Bytes the client has acknowledged."""
+        return min(self._acked * self._blksize, self.size)
+
+    @property
+    def blocks(self) -> int:
+        """Blocks the client has acknowledged."""
+        return self._acked
+
     def resend(self) -> None:
         if self._oack is not None:
             self.retransmits += 1
@@ -267,12 +333,9 @@ class ReadSession(Session):
         if delta == 0 or delta > self._sent - self._acked:
             return  # duplicate or stale ACK: never answered with a resend
         self._acked += delta
-        self.blocks = self._acked
         if self._acked >= self._last_block:
-            self.bytes_done = self.size
             self.finish(TransferOutcome.OK)
             return
-        self.bytes_done = self._acked * self._blksize
         self._send_window()
         self.progressed()
 
@@ -338,8 +401,8 @@ class WriteSession(Session):
             self.finish(TransferOutcome.ACCESS_VIOLATION, "upload too large")
             return
         self._buffer += payload
-        self.blocks = self._expect
-        self.bytes_done = len(self._buffer)
+        self._blocks = self._expect
+        self._bytes = len(self._buffer)
         self._last_sent = _PACK_HEADER(OP_ACK, self._expect & 0xFFFF)
         self._expect += 1
         self.progressed()
