@@ -31,6 +31,9 @@ import pytest
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.cisco_ip_phone.const import DOMAIN
+from custom_components.cisco_ip_phone.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
 from custom_components.cisco_ip_phone.firmware_manager import async_get_manager
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
@@ -475,3 +478,20 @@ async def test_phone_added_later_is_followed(
     await hass.async_block_till_done()
     assert hass.states.get("update.lobby_firmware") is not None
     assert other in manager._watched
+
+
+async def test_diagnostics_show_the_walk_and_the_catalog(
+    hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
+) -> None:
+    put_firmware(tftp_root, skip=f"{TARGET}.sb2")
+    entry = make_entry(tftp_root)
+    remember_phone(hass_storage, entry, observation(SCCP_3))
+    await setup_entry(hass, entry)
+    await _install(hass)
+    data = await async_get_config_entry_diagnostics(hass, entry)
+    firmware = data["phones"][PHONE_MAC]["firmware"]
+    assert firmware["image_override"] == SIP_63
+    assert firmware["walk"]["target"] == TARGET
+    images = {image["name"]: image for image in data["server"]["firmware"]["images"]}
+    assert images[TARGET]["missing"] == [f"{TARGET}.sb2"]
+    assert not images[TARGET]["complete"]

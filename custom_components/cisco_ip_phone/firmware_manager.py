@@ -455,6 +455,32 @@ class FirmwareManager:
             return False
         return new.protocol is not old.protocol or new.version > old.version
 
+    def phone_diagnostics(self, mac: str) -> dict[str, Any]:
+        """Return the phone's walk, image override and sync value."""
+        job = self.jobs.get(mac)
+        return {
+            "walk": job.as_dict() if job is not None else None,
+            "image_override": self.hub.images.get(mac),
+            "sync": self.hub.syncs.get(mac),
+        }
+
+    def catalog_diagnostics(self) -> dict[str, Any]:
+        """Return what the root holds: each image, what it lacks, read errors."""
+        catalog = self.catalog or FirmwareCatalog(self.hub.root)
+        return {
+            "images": [
+                {
+                    "name": entry.name,
+                    "directory": entry.directory,
+                    "complete": entry.complete,
+                    "missing": list(entry.missing),
+                    "error": entry.error,
+                }
+                for entry in catalog.images
+            ],
+            "problems": list(catalog.problems),
+        }
+
     # Actions --------
 
     def _error(self, key: str, mac: str, **placeholders: str) -> HomeAssistantError:
