@@ -10,6 +10,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_FTP_PASSWORD, DOMAIN
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .firmware_manager import async_get_manager
 
 # Keys whose values are secrets wherever they appear (entry data, options,
 # phone settings, line settings).
@@ -37,7 +38,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the server's settings and state, and every phone's."""
     hub = entry.runtime_data
-    data = {
+    data: dict[str, Any] = {
         "entry": {
             "data": dict(entry.data),
             "options": dict(entry.options),
@@ -59,6 +60,10 @@ async def async_get_config_entry_diagnostics(
             for mac in sorted(set(hub.phones) | set(hub.tracker.observations()))
         },
     }
+    if (manager := async_get_manager(hass, entry.entry_id)) is not None:
+        data["server"]["firmware"] = manager.catalog_diagnostics()
+        for mac, phone in data["phones"].items():
+            phone["firmware"] = manager.phone_diagnostics(mac)
     return async_redact_data(data, TO_REDACT)
 
 
@@ -70,4 +75,7 @@ async def async_get_device_diagnostics(
     macs = [ident for domain, ident in device.identifiers if domain == DOMAIN]
     if entry.entry_id in macs or not macs:
         return await async_get_config_entry_diagnostics(hass, entry)
-    return async_redact_data(_phone_diagnostics(hub, macs[0]), TO_REDACT)
+    data = _phone_diagnostics(hub, macs[0])
+    if (manager := async_get_manager(hass, entry.entry_id)) is not None:
+        data["firmware"] = manager.phone_diagnostics(macs[0])
+    return async_redact_data(data, TO_REDACT)
