@@ -98,6 +98,7 @@ async def _serve(args: argparse.Namespace) -> int:
         lag = await probe.stop() if probe is not None else None
         stats = server.stats
         await server.stop()
+        gc.unfreeze()
     report: dict[str, object] = {"stats": stats.as_dict(), "events": events["count"]}
     if lag is not None:
         report["lag"] = lag.as_dict()
