@@ -39,6 +39,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     TransferEvent,
 )
+from tests.simphone import PhoneState
 
 from .firmware_helpers import (
     LOADER,
@@ -495,3 +496,31 @@ async def test_diagnostics_show_the_walk_and_the_catalog(
     images = {image["name"]: image for image in data["server"]["firmware"]["images"]}
     assert images[TARGET]["missing"] == [f"{TARGET}.sb2"]
     assert not images[TARGET]["complete"]
+
+
+async def test_the_spelling_in_the_root_is_kept_after_the_walk(
+    hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
+) -> None:
+    padded = "P0S3-08-12-00"  # Cisco's readme spelling; the option says 8-12
+    (tftp_root / f"{padded}.loads").write_bytes(
+        f"{padded}.loads\nP003-08-12-00.sbn\n{padded}.sb2\n".encode()
+    )
+    (tftp_root / "P003-08-12-00.sbn").write_bytes(b"\x04" * 100)
+    (tftp_root / f"{padded}.sb2").write_bytes(b"\x05" * 100)
+    entry = make_entry(tftp_root, model="7960")
+    remember_phone(hass_storage, entry, observation(SCCP_8))
+    manager = await setup_entry(hass, entry)
+    await _install(hass)
+    assert manager.jobs[PHONE_MAC].target == padded
+    phone = simulated(entry, SCCP_8, model="7960")
+    report = await phone.boot()
+    await phone.stop()
+    await hass.async_block_till_done()
+    assert report.state is PhoneState.REGISTERED, report.error
+    assert report.firmware == padded
+    # Told the configured spelling, the phone would look for files that are
+    # not there; it keeps being told the one that exists.
+    assert entry.runtime_data.images == {PHONE_MAC: padded}
+    state = hass.states.get(UPDATE)
+    assert state is not None
+    assert state.state == STATE_OFF

@@ -209,10 +209,10 @@ class FirmwareManager:
             return None
         if job.status is not UpgradeStatus.DONE:
             return job.image
+        # Keep what the user chose over the configured image, and the spelling
+        # that exists in the root over another spelling of the same release.
         configured = self.hub.server_config.settings.image_for(phone.config)
-        if configured and _same_release(configured, job.target):
-            return None
-        return job.target  # keep what the user chose over the configured image
+        return None if configured.lower() == job.target.lower() else job.target
 
     @callback
     def _apply_images(self) -> None:
@@ -598,13 +598,6 @@ class FirmwareManager:
             "jobs": [job.as_dict() for job in self.jobs.values()],
             "syncs": dict(self.hub.syncs),
         }
-
-
-def _same_release(first: str, second: str) -> bool:
-    try:
-        return parse_image_name(first).same_release(parse_image_name(second))
-    except FirmwareNameError:
-        return first.lower() == second.lower()
 
 
 def _sip_user(phone: PhoneEntry) -> str:
