@@ -492,6 +492,7 @@ async def test_foreign_tid_gets_error_5_and_transfer_goes_on(
         assert opcode(first) == 6
         assert client.peer is not None
         assert client.peer[1] != running.port  # a new TID for the transfer
+        intruder.send(error(5, "not yours either"), client.peer)  # not answered
         intruder.send(ack(0), client.peer)
         reply, addr = await intruder.recv()
         assert error_of(reply)[0] == 5

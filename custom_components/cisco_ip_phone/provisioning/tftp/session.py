@@ -127,7 +127,8 @@ class Session:
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if addr != self.client:
-            self.send_to(_UNKNOWN_TID, addr)
+            if data[1:2] != b"\x05":  # never answer an error with an error
+                self.send_to(_UNKNOWN_TID, addr)
             return
         if len(data) < 4 or data[0] != 0:
             self.send(_ILLEGAL)
