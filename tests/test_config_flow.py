@@ -16,7 +16,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
-from custom_components.cisco_ip_phone.config_flow import OPTION_FIELDS
 from custom_components.cisco_ip_phone.const import (
     CONF_DISCOVERY,
     CONF_FTP_PORT,
@@ -28,6 +27,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_TFTP_PORT,
     DOMAIN,
 )
+from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
 from custom_components.cisco_ip_phone.provisioning.phone import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
 

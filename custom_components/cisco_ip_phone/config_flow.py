@@ -22,7 +22,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentry,
     ConfigSubentryFlow,
-    OptionsFlow,
 )
 from homeassistant.core import callback
 from homeassistant.helpers import selector
@@ -52,30 +51,19 @@ from .const import (
     SUBENTRY_PHONE,
 )
 from .import_phones import import_phones
+from .options_flow import PASSWORD, PORT, TEXT, CiscoPhoneOptionsFlow
 from .provisioning.ftp_settings import FtpSettings, FtpSettingsError
 from .provisioning.phone import (
     MODELS,
-    Codec,
     InvalidMacError,
     PhoneConfig,
     ProvisioningError,
-    ServerSettings,
     normalize_mac,
 )
-from .server_config import settings_from_options
 from .validation import check_bind, check_folder
 
 TITLE = "Cisco IP phone provisioning"
 
-PORT = selector.NumberSelector(
-    selector.NumberSelectorConfig(
-        min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-    )
-)
-TEXT = selector.TextSelector()
-PASSWORD = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
 PORT_KEYS = (CONF_TFTP_PORT, CONF_FTP_PORT, CONF_PASSIVE_START, CONF_PASSIVE_END)
 
 
@@ -358,86 +346,3 @@ def phone_subentry(phone: PhoneConfig) -> ConfigSubentry:
 def phone_title(phone: PhoneConfig) -> str:
     """Return the name shown for a phone: its label, else model and MAC."""
     return phone.label or f"Cisco {phone.model} {phone.mac}"
-
-
-OPTION_FIELDS: dict[str, Any] = {
-    "sip_proxy": TEXT,
-    "sip_port": PORT,
-    "proxy_register": selector.BooleanSelector(),
-    "outbound_proxy": TEXT,
-    "outbound_proxy_port": PORT,
-    "ntp_server": TEXT,
-    "time_zone": TEXT,
-    "date_format": TEXT,
-    "time_format_24hr": selector.BooleanSelector(),
-    "dst_auto_adjust": selector.BooleanSelector(),
-    "preferred_codec": selector.SelectSelector(
-        selector.SelectSelectorConfig(
-            options=[codec.value for codec in Codec],
-            translation_key="preferred_codec",
-        )
-    ),
-    "image_79x0": TEXT,
-    "phone_password": PASSWORD,
-    "messages_uri": TEXT,
-    "nat_enable": selector.BooleanSelector(),
-    "nat_address": TEXT,
-}
-INT_OPTIONS = ("sip_port", "outbound_proxy_port")
-
-
-def option_key(key: str, value: Any) -> vol.Marker:
-    """Return the schema key of an option.
-
-    Text is optional with the current value suggested, so clearing a field
-    really clears it (a default would silently put the old value back).
-    """
-    if OPTION_FIELDS[key] in (TEXT, PASSWORD):
-        return vol.Optional(key, default="", description={"suggested_value": value})
-    return vol.Required(key, default=value)
-
-
-class CiscoPhoneOptionsFlow(OptionsFlow):
-    """Tunables of the generated files; applied without restarting servers."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show and validate the server-wide phone settings."""
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        current = {
-            **ServerSettings().as_dict(),
-            CONF_DISCOVERY: True,
-            **self.config_entry.options,
-        }
-        if user_input is not None:
-            options = {**self.config_entry.options, **user_input}
-            for key in INT_OPTIONS:
-                options[key] = int(options[key])
-            try:
-                settings_from_options(options)
-            except ProvisioningError as err:
-                field = err.field if err.field in OPTION_FIELDS else "base"
-                errors[field or "base"] = "invalid_setting"
-                placeholders["error"] = str(err)
-                current.update(user_input)
-            else:
-                return self.async_create_entry(data=options)
-        schema = vol.Schema(
-            {
-                **{
-                    option_key(key, current[key]): field
-                    for key, field in OPTION_FIELDS.items()
-                },
-                vol.Required(
-                    CONF_DISCOVERY, default=current[CONF_DISCOVERY]
-                ): selector.BooleanSelector(),
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=schema,
-            errors=errors,
-            description_placeholders=placeholders,
-        )

@@ -34,6 +34,21 @@ DEFAULT_FTP_USERNAME: Final = "cisco"
 CONF_DISCOVERY: Final = "discovery"
 CONF_SERVER_SETTINGS: Final = "server_settings"
 
+# FTP security options: changing one restarts the FTP server (entry reload).
+CONF_FTP_TLS: Final = "ftp_tls"
+CONF_FTP_CERTFILE: Final = "ftp_certfile"
+CONF_FTP_KEYFILE: Final = "ftp_keyfile"
+CONF_FTP_MASQUERADE: Final = "ftp_masquerade_address"
+CONF_FTP_ALLOW_DELETE: Final = "ftp_allow_delete"
+FTP_OPTION_KEYS: Final = (
+    CONF_FTP_TLS,
+    CONF_FTP_CERTFILE,
+    CONF_FTP_KEYFILE,
+    CONF_FTP_MASQUERADE,
+    CONF_FTP_ALLOW_DELETE,
+)
+FTPS_STORAGE_NAME: Final = "cisco_ip_phone_ftps"
+
 # Phone subentry data is the engine's PhoneConfig.as_dict(); the import step
 # adds this one key to the server's user step.
 CONF_IMPORT_FOLDER: Final = "import_folder"

@@ -20,11 +20,12 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers.storage import STORAGE_DIR, Store
 
 from .const import (
     DISCOVERY_COOLDOWN,
     DOMAIN,
+    FTPS_STORAGE_NAME,
     LOGGER,
     SAVE_DELAY,
     STORAGE_VERSION,
@@ -182,7 +183,12 @@ class CiscoPhoneHub:
         """Start FTP; on failure keep TFTP running and tell the user why."""
         try:
             ftp = FtpServer(
-                self.root, self.server_config.ftp_settings(), on_event=self._handle_ftp
+                self.root,
+                self.server_config.ftp_settings(),
+                on_event=self._handle_ftp,
+                # The self-signed FTPS certificate lives in Home Assistant's
+                # storage, never in the TFTP root where phones could fetch it.
+                storage_dir=Path(self.hass.config.path(STORAGE_DIR, FTPS_STORAGE_NAME)),
             )
             await ftp.start()
         except (FtpBindError, FtpSettingsError) as err:
