@@ -928,3 +928,19 @@ async def test_stop_during_an_upload_commit(
     # stop() let the commit finish: the file is whole and no temp file is left
     assert [p.name for p in uploads.iterdir()] == ["a.txt"]
     assert (uploads / "a.txt").read_bytes() == b"short"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
+async def test_lock_step_rollover_with_curl(
+    start_server: StartServer, root: Path, tmp_path: Path
+) -> None:
+    content = random.Random(9).randbytes(65536 * 8 + 3)  # 65537 blocks of 8 bytes
+    (root / "rollover.bin").write_bytes(content)
+    running = await start_server(TftpSettings(timeout=2))
+    out = tmp_path / "got.bin"
+    url = f"tftp://{LOCALHOST}:{running.port}/rollover.bin"
+    result = await _run("curl", "-sS", "--tftp-blksize", "8", "-o", str(out), url)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == content
+    await running.wait_for(lambda ev: len(ev) == 2)
+    assert running.events[-1].blocks == 65537
