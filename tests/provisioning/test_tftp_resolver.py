@@ -260,3 +260,20 @@ def test_root_is_resolved(root: Path, tmp_path: Path) -> None:
     link = tmp_path / "link"
     link.symlink_to(root)
     assert ContentResolver(link).root == root.resolve()
+
+
+async def test_listing_failure_is_raised_not_cached(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.cisco_ip_phone.provisioning.tftp import resolver as module
+
+    def broken(root: str, directory: str) -> dict[str, object]:
+        raise ValueError("listing bug")
+
+    monkeypatch.setattr(module, "_scan_dir", broken)
+    resolver = ContentResolver(root)
+    with pytest.raises(ValueError, match="listing bug"):
+        await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
+    monkeypatch.undo()
+    found = await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
+    assert found.content == b"static default\n"

@@ -337,7 +337,7 @@ class ContentResolver:
         if self._scans.get(key) is not done:
             return
         del self._scans[key]
-        if not done.cancelled():
+        if not done.cancelled() and done.exception() is None:
             self._dirs[key] = _DirIndex(done.result(), time.monotonic())
 
     def _cache_get(self, key: _CacheKey) -> bytes | None:
