@@ -437,6 +437,12 @@ class SimulatedPhone:
         if target is None:
             return
         loads = await self._fetch(f"{target}.loads")
+        if not loads.ok and target == self.firmware:
+            # Already running the named image: a phone boots what its flash
+            # holds when the server lacks the image files (reference §6,
+            # "Image never changes"; LOG-TEO checks the .loads of a current
+            # image and then starts the application).
+            return
         if not loads.ok:
             raise _Stop(PhoneState.FIRMWARE_ERROR, f"{target}.loads: {loads.outcome}")
         loader, app = parse_loads(loads.data)

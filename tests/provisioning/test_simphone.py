@@ -243,14 +243,30 @@ async def test_missing_application_image_is_an_error_not_a_hang(
     assert report.requests[-1].outcome == "not_found"
 
 
-async def test_missing_manifest_is_an_error(
+async def test_missing_manifest_of_a_new_image_is_an_error(
     server: tuple[str, int], tftp_root: Path
 ) -> None:
     (tftp_root / f"SEP{MAC}.cnf.xml").write_bytes(SEP_SIP)
     (tftp_root / "P0S3-8-12-00.loads").unlink()
-    report = await boot(phone(server))
+    report = await boot(phone(server, firmware="P0S3-8-11-00"))
     assert report.state is PhoneState.FIRMWARE_ERROR
     assert report.names[-1] == "P0S3-8-12-00.loads"
+    assert report.firmware == "P0S3-8-11-00"
+
+
+async def test_missing_manifest_of_the_running_image_boots_from_flash(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    """The phone keeps running what its flash holds and starts the application."""
+    (tftp_root / f"SEP{MAC}.cnf.xml").write_bytes(SEP_SIP)
+    (tftp_root / f"SIP{MAC}.cnf").write_bytes(SIP_MAC)
+    (tftp_root / "P0S3-8-12-00.loads").unlink()
+    report = await boot(phone(server))
+    assert report.requests[2].name == "P0S3-8-12-00.loads"
+    assert report.requests[2].outcome == "not_found"
+    assert "SIPDefault.cnf" in report.names
+    assert report.firmware == "P0S3-8-12-00"
+    assert report.state is PhoneState.REGISTERED
 
 
 async def test_unknown_mac_hunts_everything_and_ends_unprovisioned(
