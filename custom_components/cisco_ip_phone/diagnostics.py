@@ -60,10 +60,11 @@ async def async_get_config_entry_diagnostics(
             for mac in sorted(set(hub.phones) | set(hub.tracker.observations()))
         },
     }
-    if (manager := async_get_manager(hass, entry.entry_id)) is not None:
-        data["server"]["firmware"] = manager.catalog_diagnostics()
-        for mac, phone in data["phones"].items():
-            phone["firmware"] = manager.phone_diagnostics(mac)
+    manager = async_get_manager(hass, entry.entry_id)
+    assert manager is not None  # diagnostics are offered for loaded entries only
+    data["server"]["firmware"] = manager.catalog_diagnostics()
+    for mac, phone in data["phones"].items():
+        phone["firmware"] = manager.phone_diagnostics(mac)
     return async_redact_data(data, TO_REDACT)
 
 
@@ -76,6 +77,7 @@ async def async_get_device_diagnostics(
     if entry.entry_id in macs or not macs:
         return await async_get_config_entry_diagnostics(hass, entry)
     data = _phone_diagnostics(hub, macs[0])
-    if (manager := async_get_manager(hass, entry.entry_id)) is not None:
-        data["firmware"] = manager.phone_diagnostics(macs[0])
+    manager = async_get_manager(hass, entry.entry_id)
+    assert manager is not None  # diagnostics are offered for loaded entries only
+    data["firmware"] = manager.phone_diagnostics(macs[0])
     return async_redact_data(data, TO_REDACT)
