@@ -23,7 +23,7 @@ import socket
 from types import MappingProxyType
 from typing import Final, Literal
 
-from .phone import SettingsError, check_host, check_port
+from .phone_checks import SettingsError, check_host, check_port
 
 _LOGGER = logging.getLogger(__name__)
 
