@@ -393,3 +393,27 @@ def test_documented_setup_defaults_match_the_code() -> None:
         assert re.match(pattern, _default_cell(text, key)), key
         checked += 1
     assert checked >= 6
+
+
+DOC_REFERENCE = re.compile(r"([a-z_]+\.md)#([a-z0-9_-]+)")
+
+
+def test_anchors_named_by_the_code_exist() -> None:
+    """Repair issues and the quality scale link into the docs by anchor.
+
+    A renamed heading would silently break a repair's "Learn more" link, so
+    every ``<page>.md#<anchor>`` in the integration's code and metadata must
+    still be a heading of that page.
+    """
+    found = 0
+    broken = []
+    for path in sorted(INTEGRATION.rglob("*")):
+        if path.suffix not in {".py", ".yaml", ".json"} or not path.is_file():
+            continue
+        for page_name, anchor in DOC_REFERENCE.findall(path.read_text("utf-8")):
+            found += 1
+            target = DOCS / page_name
+            if not target.is_file() or anchor not in anchors(target):
+                broken.append(f"{path.name}: {page_name}#{anchor}")
+    assert found, "no documentation anchor referenced by the code"
+    assert not broken, broken
