@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
@@ -20,7 +19,7 @@ from custom_components.cisco_ip_phone.firmware_manager import (
 )
 from tests.simphone import PhoneTimings, SimulatedPhone
 
-from .ha_common import PHONE_MAC, phone_subentry_data, server_data
+from .ha_common import PHONE_MAC, find_device, phone_subentry_data, server_data
 
 SCCP_3 = "P00303020214"
 SCCP_8 = "P0030801SR02"
@@ -112,6 +111,6 @@ def simulated(
 
 def phone_device_id(hass: HomeAssistant) -> str:
     """Return the device id of the test phone."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
+    device = find_device(hass, PHONE_MAC)
     assert device is not None
     return device.id

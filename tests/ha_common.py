@@ -12,6 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
 from custom_components.cisco_ip_phone.const import (
     CONF_FTP_PASSWORD,
@@ -22,6 +24,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_PASSIVE_START,
     CONF_ROOT,
     CONF_TFTP_PORT,
+    DOMAIN,
     SUBENTRY_PHONE,
 )
 
@@ -87,3 +90,29 @@ def phone_subentry_data(
         title="Desk",
         unique_id=mac,
     )
+
+
+def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """Return our device with ``identifier`` (a MAC, or a server's entry id).
+
+    Home Assistant 2026.8 deprecated ``DeviceRegistry.async_get_device`` (it
+    raises when a test calls it) and its replacements are missing on 2025.4,
+    so look through the devices of our config entries, which works on both.
+    """
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, identifier) in device.identifiers:
+                return device
+    return None
+
+
+def device_subentry_ids(device: dr.DeviceEntry, entry_id: str) -> set[str | None]:
+    """Return the config subentries of a device, on 2025.4 and 2026.8+ alike.
+
+    2026.8 gave a device one ``config_subentry_id`` and deprecated the
+    ``config_entries_subentries`` mapping (raised when a test reads it).
+    """
+    if hasattr(device, "config_subentry_id"):  # Home Assistant 2026.8+
+        return {device.config_subentry_id}
+    return device.config_entries_subentries[entry_id]

@@ -10,13 +10,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
 
-from .ha_common import FTP_PASSWORD, LINE_PASSWORD, PHONE_MAC
+from .ha_common import FTP_PASSWORD, LINE_PASSWORD, PHONE_MAC, find_device
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -42,10 +41,8 @@ async def test_device_diagnostics(
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    phone = device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
-    server = device_registry.async_get_device(
-        identifiers={(DOMAIN, init_integration.entry_id)}
-    )
+    phone = find_device(hass, PHONE_MAC)
+    server = find_device(hass, init_integration.entry_id)
     assert phone is not None
     assert server is not None
     data = await async_get_device_diagnostics(hass, init_integration, phone)

@@ -24,7 +24,7 @@ from custom_components.cisco_ip_phone.provisioning.tracker import (
 )
 from custom_components.cisco_ip_phone.sensor import as_datetime
 
-from .ha_common import PHONE_MAC
+from .ha_common import PHONE_MAC, find_device
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -96,7 +96,7 @@ async def test_entities(
             if entity.unique_id.startswith(PHONE_MAC)
             else platform_entry.entry_id
         )
-        device = device_registry.async_get_device(identifiers={(DOMAIN, owner)})
+        device = find_device(hass, owner)
         assert device is not None
         assert entity.device_id == device.id
 
@@ -143,7 +143,7 @@ async def test_firmware_change_updates_the_device(
     hub.tracker.restore({"version": 1, "phones": [observation.as_dict()]})
     hub.regenerate()
     await hass.async_block_till_done()
-    device = device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
+    device = find_device(hass, PHONE_MAC)
     assert device is not None
     assert device.sw_version == "P0S3-8-11-00"
     state = hass.states.get("sensor.desk_firmware")

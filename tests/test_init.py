@@ -31,7 +31,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
 )
 from custom_components.cisco_ip_phone.repairs import ftp_issue_id
 
-from .ha_common import FTP_PASSWORD, PHONE_MAC, free_port
+from .ha_common import FTP_PASSWORD, PHONE_MAC, find_device, free_port
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -285,8 +285,8 @@ async def test_only_devices_without_a_phone_can_be_deleted(
 ) -> None:
     assert await async_setup_component(hass, "config", {})
     entry = init_integration
-    phone = device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
-    server = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    phone = find_device(hass, PHONE_MAC)
+    server = find_device(hass, entry.entry_id)
     stale = device_registry.async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, "00AABBCCDDEE")}
     )

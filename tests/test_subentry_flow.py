@@ -10,9 +10,9 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cisco_ip_phone.const import DOMAIN, SUBENTRY_PHONE
+from custom_components.cisco_ip_phone.const import SUBENTRY_PHONE
 
-from .ha_common import PHONE_MAC
+from .ha_common import PHONE_MAC, device_subentry_ids, find_device
 
 pytest_plugins = ["tests.fixtures_ha"]
 
@@ -80,12 +80,12 @@ async def test_add_phone_gets_device_and_entities_without_reload(
     assert [line.name for line in phone.lines] == ["2001"]
     assert phone.proxy_port == 5070
     assert f"SIP{NEW_MAC_NORMAL}.cnf" in hub.files
-    device = device_registry.async_get_device(identifiers={(DOMAIN, NEW_MAC_NORMAL)})
+    device = find_device(hass, NEW_MAC_NORMAL)
     assert device is not None
     assert device.model == "IP Phone 7940"
     assert device.name == "Hall"
     subentry_id = hub.phones[NEW_MAC_NORMAL].subentry_id
-    assert device.config_entries_subentries[entry.entry_id] == {subentry_id}
+    assert device_subentry_ids(device, entry.entry_id) == {subentry_id}
     entities = er.async_entries_for_device(entity_registry, device.id)
     assert {e.unique_id for e in entities} >= {
         f"{NEW_MAC_NORMAL}_provisioning_state",
@@ -141,7 +141,7 @@ async def test_reconfigure_phone(
     assert phone.lines[0].password == "new-pw"
     assert entry.subentries[subentry_id].title == "Kitchen"
     assert hub.files[f"SIP{PHONE_MAC}.cnf"].digest != before
-    device = device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
+    device = find_device(hass, PHONE_MAC)
     assert device is not None
     assert device.model == "IP Phone 7940"
     assert device.name == "Kitchen"
@@ -155,7 +155,7 @@ async def test_remove_phone_removes_device_and_entities(
 ) -> None:
     entry = init_integration
     hub = entry.runtime_data
-    device = device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)})
+    device = find_device(hass, PHONE_MAC)
     assert device is not None
     assert er.async_entries_for_device(entity_registry, device.id)
     assert hass.states.get("sensor.desk_provisioning_state") is not None
@@ -163,6 +163,7 @@ async def test_remove_phone_removes_device_and_entities(
     await hass.async_block_till_done()
     assert PHONE_MAC not in hub.phones
     assert f"SIP{PHONE_MAC}.cnf" not in hub.files
-    assert device_registry.async_get_device(identifiers={(DOMAIN, PHONE_MAC)}) is None
+    assert find_device(hass, PHONE_MAC) is None
+    assert device_registry.async_get(device.id) is None
     assert not er.async_entries_for_device(entity_registry, device.id)
     assert hass.states.get("sensor.desk_provisioning_state") is None
