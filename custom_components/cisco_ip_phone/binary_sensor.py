@@ -11,11 +11,11 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
-from .entity import CiscoPhoneEntity, CiscoServerEntity
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
 
 PARALLEL_UPDATES = 0
 
@@ -62,16 +62,11 @@ async def async_setup_entry(
         for description in SERVER_BINARY_SENSORS
     )
 
-    @callback
-    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
-        async_add_entities(
-            [CiscoConfigUpToDate(hub, phone, CONFIG_UP_TO_DATE)],
-            config_subentry_id=subentry_id,
-        )
-
-    for phone in hub.phones.values():
-        add_phone(phone.subentry_id, phone)
-    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+    async_add_phone_entities(
+        entry,
+        async_add_entities,
+        lambda phone: [CiscoConfigUpToDate(hub, phone, CONFIG_UP_TO_DATE)],
+    )
 
 
 class CiscoConfigUpToDate(CiscoPhoneEntity, BinarySensorEntity):

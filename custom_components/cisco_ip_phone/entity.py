@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import CiscoPhoneHub, PhoneEntry
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+
+
+@callback
+def async_add_phone_entities(
+    entry: CiscoPhoneConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[PhoneEntry], Iterable[Entity]],
+) -> None:
+    """Add each phone's entities now, and those of phones added later.
+
+    Entities go to the phone's own subentry, so each phone has one device and
+    removing the phone removes them (dynamic devices without a reload).
+    """
+    hub = entry.runtime_data
+
+    @callback
+    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
+        async_add_entities(build(phone), config_subentry_id=subentry_id)
+
+    for phone in hub.phones.values():
+        add_phone(phone.subentry_id, phone)
+    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
 
 
 class CiscoHubEntity(Entity):

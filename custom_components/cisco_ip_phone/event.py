@@ -7,8 +7,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_BOOTED, EVENT_CONFIGURED, EVENT_ERROR
-from .coordinator import CiscoPhoneConfigEntry, PhoneEntry
-from .entity import CiscoPhoneEntity
+from .coordinator import CiscoPhoneConfigEntry
+from .entity import CiscoPhoneEntity, async_add_phone_entities
 from .provisioning.tracker import TrackerEvent
 
 PARALLEL_UPDATES = 0
@@ -30,16 +30,11 @@ async def async_setup_entry(
     """Add one event entity per phone, now and for phones added later."""
     hub = entry.runtime_data
 
-    @callback
-    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
-        async_add_entities(
-            [CiscoPhoneEvent(hub, phone, PROVISIONING_EVENT)],
-            config_subentry_id=subentry_id,
-        )
-
-    for phone in hub.phones.values():
-        add_phone(phone.subentry_id, phone)
-    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+    async_add_phone_entities(
+        entry,
+        async_add_entities,
+        lambda phone: [CiscoPhoneEvent(hub, phone, PROVISIONING_EVENT)],
+    )
 
 
 class CiscoPhoneEvent(CiscoPhoneEntity, EventEntity):

@@ -18,8 +18,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
-from .entity import CiscoPhoneEntity, CiscoServerEntity
+from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
 from .provisioning.tracker import PhoneObservation, ProvisioningState
 
 PARALLEL_UPDATES = 0
@@ -122,19 +122,13 @@ async def async_setup_entry(
         CiscoServerSensor(hub, description) for description in SERVER_SENSORS
     )
 
-    @callback
-    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
-        async_add_entities(
-            (
-                CiscoPhoneSensor(hub, phone, description)
-                for description in PHONE_SENSORS
-            ),
-            config_subentry_id=subentry_id,
-        )
-
-    for phone in hub.phones.values():
-        add_phone(phone.subentry_id, phone)
-    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+    async_add_phone_entities(
+        entry,
+        async_add_entities,
+        lambda phone: (
+            CiscoPhoneSensor(hub, phone, description) for description in PHONE_SENSORS
+        ),
+    )
 
 
 class CiscoPhoneSensor(CiscoPhoneEntity, SensorEntity):

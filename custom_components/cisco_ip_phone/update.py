@@ -15,11 +15,11 @@ from homeassistant.components.update import (
     UpdateEntityDescription,
     UpdateEntityFeature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
-from .entity import CiscoPhoneEntity
+from .entity import CiscoPhoneEntity, async_add_phone_entities
 from .firmware_manager import FirmwareManager, async_get_manager
 
 PARALLEL_UPDATES = 0
@@ -41,16 +41,11 @@ async def async_setup_entry(
     manager = async_get_manager(hass, entry.entry_id)
     assert manager is not None  # started before the platforms
 
-    @callback
-    def add_phone(subentry_id: str, phone: PhoneEntry) -> None:
-        async_add_entities(
-            [CiscoPhoneUpdate(hub, manager, phone, FIRMWARE_UPDATE)],
-            config_subentry_id=subentry_id,
-        )
-
-    for phone in hub.phones.values():
-        add_phone(phone.subentry_id, phone)
-    entry.async_on_unload(hub.async_add_phone_listener(add_phone))
+    async_add_phone_entities(
+        entry,
+        async_add_entities,
+        lambda phone: [CiscoPhoneUpdate(hub, manager, phone, FIRMWARE_UPDATE)],
+    )
 
 
 class CiscoPhoneUpdate(CiscoPhoneEntity, UpdateEntity):
