@@ -15,6 +15,7 @@ import time
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.__main__ import build_parser
+from custom_components.cisco_ip_phone.provisioning.cli_common import listen_address
 from custom_components.cisco_ip_phone.provisioning.tftp import cli
 from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     ContentSource,
@@ -101,13 +102,13 @@ def test_cli_reports_bind_failure(
     ],
 )
 def test_listen_address(text: str, expected: tuple[str, int]) -> None:
-    assert cli._listen_address(text) == expected
+    assert listen_address(text) == expected
 
 
 @pytest.mark.parametrize("text", ["6969", "host:", "host:x", "h:70000"])
 def test_listen_address_rejects(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
-        cli._listen_address(text)
+        listen_address(text)
 
 
 async def test_lag_probe_records_overshoot() -> None:

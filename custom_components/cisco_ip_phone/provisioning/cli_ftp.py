@@ -18,15 +18,9 @@ import signal
 import sys
 from typing import Any
 
+from .cli_common import add_measurement_arguments, listen_address
 from .ftp import FtpBindError, FtpEvent, FtpServer, FtpSettings, TlsMode
 from .ftp_settings import FtpSettingsError
-
-
-def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def _port_range(text: str) -> tuple[int, int]:
@@ -42,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--root", type=Path, required=True, help="the TFTP root")
     parser.add_argument(
         "--listen",
-        type=_host_port,
+        type=listen_address,
         default=("127.0.0.1", 2121),
         help="HOST:PORT to bind (default 127.0.0.1:2121)",
     )
@@ -70,18 +64,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--fsync", action="store_true", help="fsync each upload")
     parser.add_argument(
         "--with-tftp",
-        type=_host_port,
+        type=listen_address,
         default=None,
         metavar="HOST:PORT",
         help="also serve --root over TFTP in the same event loop",
     )
-    parser.add_argument(
-        "--lag-probe",
-        action="store_true",
-        help="measure event-loop lag (10 ms sleeps); print p50/p99/max on exit",
-    )
-    parser.add_argument("--stats-out", type=Path, default=None, help="JSON stats file")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log sessions")
+    add_measurement_arguments(parser, verbose="log sessions")
     parser.set_defaults(run=run)
 
 

@@ -12,17 +12,11 @@ from pathlib import Path
 import signal
 import sys
 
+from ..cli_common import add_measurement_arguments, listen_address
 from .events import TransferEvent
 from .lagprobe import LagProbe
 from .resolver import ContentResolver
 from .server import TftpServer, TftpSettings
-
-
-def _listen_address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,19 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--root", type=Path, required=True, help="folder to serve")
     parser.add_argument(
         "--listen",
-        type=_listen_address,
+        type=listen_address,
         default=("127.0.0.1", 6969),
         help="HOST:PORT to bind (default 127.0.0.1:6969)",
     )
     parser.add_argument("--allow-write-dir", type=Path, default=None)
     parser.add_argument("--max-blksize", type=int, default=TftpSettings().max_blksize)
-    parser.add_argument(
-        "--lag-probe",
-        action="store_true",
-        help="measure event-loop lag (10 ms sleeps); print p50/p99/max on exit",
-    )
-    parser.add_argument("--stats-out", type=Path, default=None, help="JSON stats file")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log transfers")
+    add_measurement_arguments(parser, verbose="log transfers")
     parser.set_defaults(run=run)
 
 
