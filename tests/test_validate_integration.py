@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 from types import ModuleType
+from typing import Any
 import zlib
 
 import pytest
@@ -421,8 +422,9 @@ def png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    signature: bytes = validator.PNG_SIGNATURE
     return (
-        validator.PNG_SIGNATURE
+        signature
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
@@ -566,16 +568,16 @@ def test_run_time_translation_keys_are_noted(
 
 # ------------------------------------------------------------------- defects
 
-Mutation = Callable[[Path, Path], None]
+Mutation = Callable[[Path, Path], object]
 
 
-def edit_json(path: Path, change: Callable[[dict[str, object]], object]) -> None:
+def edit_json(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
     data = json.loads(path.read_text())
     result = change(data)
     path.write_text(json.dumps(data if result is None else result, indent=2))
 
 
-def edit_strings(change: Callable[[dict[str, object]], object]) -> Mutation:
+def edit_strings(change: Callable[[dict[str, Any]], object]) -> Mutation:
     """Apply the same change to strings.json and en.json."""
 
     def mutate(root: Path, integration: Path) -> None:
@@ -585,14 +587,14 @@ def edit_strings(change: Callable[[dict[str, object]], object]) -> Mutation:
     return mutate
 
 
-def edit_manifest(change: Callable[[dict[str, object]], object]) -> Mutation:
+def edit_manifest(change: Callable[[dict[str, Any]], object]) -> Mutation:
     def mutate(root: Path, integration: Path) -> None:
         edit_json(integration / "manifest.json", change)
 
     return mutate
 
 
-def edit_hacs(change: Callable[[dict[str, object]], object]) -> Mutation:
+def edit_hacs(change: Callable[[dict[str, Any]], object]) -> Mutation:
     def mutate(root: Path, integration: Path) -> None:
         edit_json(root / "hacs.json", change)
 
@@ -629,10 +631,10 @@ def remove(relative: str) -> Mutation:
     return mutate
 
 
-def drop(*keys: str) -> Callable[[dict[str, object]], None]:
+def drop(*keys: str) -> Callable[[dict[str, Any]], None]:
     """Delete data[k1][k2]...[kn]."""
 
-    def change(data: dict[str, object]) -> None:
+    def change(data: dict[str, Any]) -> None:
         node: object = data
         for key in keys[:-1]:
             assert isinstance(node, dict)
@@ -643,7 +645,7 @@ def drop(*keys: str) -> Callable[[dict[str, object]], None]:
     return change
 
 
-def reorder_manifest(data: dict[str, object]) -> dict[str, object]:
+def reorder_manifest(data: dict[str, Any]) -> dict[str, Any]:
     items = list(data.items())
     items[2], items[3] = items[3], items[2]
     return dict(items)
