@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from pathlib import Path
@@ -18,7 +17,7 @@ import signal
 import sys
 from typing import Any
 
-from .cli_common import add_measurement_arguments, listen_address
+from .cli_common import add_measurement_arguments, listen_address, write_report
 from .ftp import FtpBindError, FtpEvent, FtpServer, FtpSettings, TlsMode
 from .ftp_settings import FtpSettingsError
 
@@ -157,14 +156,5 @@ async def _serve(args: argparse.Namespace, settings: FtpSettings) -> int:
         if tftp is not None:
             await tftp.stop()
     report: dict[str, object] = {"stats": stats.as_dict(), "events": events}
-    if lag is not None:
-        report["lag"] = lag.as_dict()
-        print(  # noqa: T201
-            f"event-loop lag: p50 {lag.p50_ms:.2f} ms, p99 {lag.p99_ms:.2f} ms, "
-            f"max {lag.max_ms:.2f} ms ({lag.samples} samples)",
-            flush=True,
-        )
-    if args.stats_out is not None:
-        text = json.dumps(report, indent=2)
-        await loop.run_in_executor(None, args.stats_out.write_text, text)
+    await write_report(args.stats_out, report, lag)
     return 0

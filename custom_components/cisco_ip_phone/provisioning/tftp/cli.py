@@ -6,13 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from pathlib import Path
 import signal
 import sys
 
-from ..cli_common import add_measurement_arguments, listen_address
+from ..cli_common import add_measurement_arguments, listen_address, write_report
 from .events import TransferEvent
 from .lagprobe import LagProbe
 from .resolver import ContentResolver
@@ -88,14 +87,5 @@ async def _serve(args: argparse.Namespace) -> int:
         await server.stop()
         gc.unfreeze()
     report: dict[str, object] = {"stats": stats.as_dict(), "events": events["count"]}
-    if lag is not None:
-        report["lag"] = lag.as_dict()
-        print(  # noqa: T201
-            f"event-loop lag: p50 {lag.p50_ms:.2f} ms, p99 {lag.p99_ms:.2f} ms, "
-            f"max {lag.max_ms:.2f} ms ({lag.samples} samples)",
-            flush=True,
-        )
-    if args.stats_out is not None:
-        text = json.dumps(report, indent=2)
-        await loop.run_in_executor(None, args.stats_out.write_text, text)
+    await write_report(args.stats_out, report, lag)
     return 0
