@@ -31,9 +31,12 @@ from .firmware_issues import (
 from .provisioning.firmware import (
     FirmwareCatalog,
     FirmwareNameError,
+    Mechanism,
+    PlanError,
     Protocol,
     Role,
     is_firmware_name,
+    next_hop,
     parse_image_name,
     plan_hops,
     scan_catalog,
@@ -64,6 +67,9 @@ MAX_SUMMARY: Final = 255
 DEFAULT_SIP_USER: Final = "cisco"
 # The first request of a boot: a resync that reached syncinfo.xml succeeded.
 BOOT_FILES: Final = frozenset({FileKind.TRUST_LIST, FileKind.OS79XX})
+# Only old images read OS79XX.TXT (SCCP <= 5.x, SIP <= 6.x); the oldest of
+# them, SCCP 3.x, bounds what may be named to a phone we cannot identify yet.
+OLDEST_OS79XX_READER: Final = "P00303020214"
 
 
 def async_get_manager(hass: HomeAssistant, entry_id: str) -> FirmwareManager | None:
@@ -227,12 +233,12 @@ class FirmwareManager:
             return None
         mac = self.hub.tracker.mac_for_ip(client_ip)
         if mac is None or mac not in self.hub.phones:
-            return None
+            return self._first_step() if name == "os79xx.txt" else None
         try:
             if name == "os79xx.txt":
                 image = self.hub.images.get(mac)
                 if image is None:
-                    return None
+                    return self._first_step()
                 return GeneratedFile("OS79XX.TXT", render_os79xx(image), mac)
             sync = self.hub.syncs.get(mac)
             if sync is None:
@@ -241,6 +247,27 @@ class FirmwareManager:
         except ProvisioningError as err:  # pragma: no cover - values are validated
             LOGGER.warning("Cannot serve %s to %s: %s", name, mac, err)
             return None
+
+    def _first_step(self) -> GeneratedFile | None:
+        """OS79XX.TXT for an old image we cannot name: its first reachable hop.
+
+        An SCCP 3.x phone told the target (SIP 8.12) asks for a ``.bin`` that
+        does not exist and stays on SCCP without ever naming its MAC. Naming
+        the first hop the planner gives from SCCP 3.x (SIP 6.3) when its files
+        are here moves it to SIP, where it asks for ``SIP<MAC>.cnf`` and is
+        discovered; a phone already on SIP sees the same first four
+        characters and ignores the file (reference §1.2).
+        """
+        if self.catalog is None:
+            return None
+        target = self.hub.server_config.settings.image_79x0
+        try:
+            hop = next_hop(OLDEST_OS79XX_READER, target, self.catalog)
+        except (PlanError, FirmwareNameError):
+            return None
+        if hop is None or not hop.ready or hop.mechanism is not Mechanism.OS79XX:
+            return None
+        return GeneratedFile("OS79XX.TXT", render_os79xx(hop.image), None)
 
     # Engine events --------
 
