@@ -216,6 +216,7 @@ async def test_phone_asking_for_an_absent_image_raises_an_issue(
         "phone": "Desk",
         "file": "P0S3-07-4-00.bin",
     }
+    assert issue.translation_key == "firmware_not_found"  # 7.x .bin files exist
     hub._handle_transfer(_transfer("P0S3-06-3-00.bin", "completed", "ok"))
     assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}") is None
 
@@ -454,6 +455,10 @@ async def test_hook_and_events_of_strangers_are_ignored(
         "phone": "192.0.2.9",
         "file": "P0S3-8-12-00.bin",
     }
+    # Cisco never made an 8.x .bin: the advice is the walk, not an upload.
+    assert issue.translation_key == "firmware_never_released"
+    assert issue.learn_more_url is not None
+    assert issue.learn_more_url.endswith("#the-first-step-of-an-sccp-3x-phone")
     got = _transfer("P0S3-06-3-00.bin", "completed", "ok")
     hub._handle_transfer(replace(got, client=("192.0.2.9", 1000)))
     assert ir.async_get(hass).issues == {}

@@ -13,6 +13,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+from .provisioning.firmware import (
+    FirmwareNameError,
+    Protocol,
+    Role,
+    parse_image_name,
+)
 from .provisioning.upgrade import UpgradeJob, UpgradeStatus
 
 DOCS: Final = (
@@ -20,7 +26,10 @@ DOCS: Final = (
 )
 FIRMWARE_DOCS: Final = f"{DOCS}/firmware.md#if-it-stops"
 LOOP_DOCS: Final = f"{DOCS}/troubleshooting.md#stuck-in-a-loop"
+FIRST_STEP_DOCS: Final = f"{DOCS}/firmware.md#the-first-step-of-an-sccp-3x-phone"
 ISSUE_IMAGE_NOT_FOUND: Final = "firmware_not_found"
+# Same issue, other text: the file asked for does not exist anywhere.
+NEVER_RELEASED: Final = "firmware_never_released"
 ISSUE_HOP_FILES: Final = "hop_files_missing"
 ISSUE_LOOP: Final = "phone_loop"
 
@@ -40,16 +49,37 @@ def async_delete_phone_issue(hass: HomeAssistant, kind: str, mac: str) -> None:
 def async_report_image_not_found(
     hass: HomeAssistant, mac: str, phone: str, file: str
 ) -> None:
-    """Tell the user the phone asked for a firmware file not in the root."""
+    """Tell the user the phone asked for a firmware file not in the root.
+
+    A SIP 8.x ``.bin`` was never released (8.x ships as .loads/.sbn/.sb2):
+    asking for one means an old image was told an image it cannot load, and
+    the fix is the firmware walk, not an upload.
+    """
+    never_released = _never_released(file)
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id(ISSUE_IMAGE_NOT_FOUND, mac),
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
-        translation_key=ISSUE_IMAGE_NOT_FOUND,
+        translation_key=NEVER_RELEASED if never_released else ISSUE_IMAGE_NOT_FOUND,
         translation_placeholders={"phone": phone, "file": file},
-        learn_more_url=FIRMWARE_DOCS,
+        learn_more_url=FIRST_STEP_DOCS if never_released else FIRMWARE_DOCS,
+    )
+
+
+def _never_released(file: str) -> bool:
+    """Whether ``file`` is a SIP 8.x single-file image, which Cisco never made."""
+    if not file.lower().endswith(".bin"):
+        return False
+    try:
+        image = parse_image_name(file)
+    except FirmwareNameError:
+        return False
+    return (
+        image.protocol is Protocol.SIP
+        and image.role is Role.IMAGE
+        and image.version.major >= 8
     )
 
 
