@@ -28,7 +28,7 @@ from custom_components.cisco_ip_phone.const import (
     DOMAIN,
 )
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
-from custom_components.cisco_ip_phone.provisioning.phone import ServerSettings
+from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
 
 from .ha_common import PHONE_MAC, server_data

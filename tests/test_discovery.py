@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.config_flow import phone_subentry
 from custom_components.cisco_ip_phone.const import DOMAIN
-from custom_components.cisco_ip_phone.provisioning.phone import PhoneConfig
+from custom_components.cisco_ip_phone.provisioning.settings.models import PhoneConfig
 
 from .ha_common import PHONE_MAC
 

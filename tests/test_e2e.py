@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
-from custom_components.cisco_ip_phone.provisioning.render import GeneratedFile
+from custom_components.cisco_ip_phone.provisioning.files.render import GeneratedFile
 from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
 from .ha_common import PHONE_MAC, phone_subentry_data, server_data

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cisco_ip_phone.const import DOMAIN
-from custom_components.cisco_ip_phone.provisioning.tracker import (
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneObservation,
     ProvisioningState,
     TrackerEvent,

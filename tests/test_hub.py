@@ -15,18 +15,18 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN, TICK_INTERVAL
 from custom_components.cisco_ip_phone.coordinator import CiscoPhoneHub, PhoneEntry
-from custom_components.cisco_ip_phone.provisioning.ftp_events import (
+from custom_components.cisco_ip_phone.provisioning.ftp.events import (
     FtpEvent,
     FtpEventKind,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import PhoneConfig
+from custom_components.cisco_ip_phone.provisioning.settings.models import PhoneConfig
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     EventKind,
     TransferEvent,
     TransferOutcome,
 )
-from custom_components.cisco_ip_phone.provisioning.tracker import TrackerEvent
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import TrackerEvent
 
 from .ha_common import PHONE_MAC, phone_subentry_data
 

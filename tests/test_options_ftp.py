@@ -26,7 +26,7 @@ from custom_components.cisco_ip_phone.const import (
     FTPS_STORAGE_NAME,
 )
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
-from custom_components.cisco_ip_phone.provisioning.phone import ServerSettings
+from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 
 pytest_plugins = ["tests.fixtures_ha"]
 

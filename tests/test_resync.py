@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cisco_ip_phone.const import DOMAIN, TICK_INTERVAL
-from custom_components.cisco_ip_phone.provisioning.resync import ResyncState
+from custom_components.cisco_ip_phone.provisioning.sip.resync import ResyncState
 from tests.simphone import PhoneState, parse_cnf
 from tests.simphone_tftp import tftp_read
 

@@ -14,7 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN, STORAGE_VERSION
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .firmware_manager import async_remove_firmware_store, async_start_firmware_manager
-from .provisioning.phone import ProvisioningError
+from .provisioning.settings.models import ProvisioningError
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [

@@ -52,8 +52,8 @@ from .const import (
 )
 from .import_phones import import_phones
 from .options_flow import PASSWORD, PORT, TEXT, CiscoPhoneOptionsFlow
-from .provisioning.ftp_settings import FtpSettings, FtpSettingsError
-from .provisioning.phone import (
+from .provisioning.ftp.settings import FtpSettings, FtpSettingsError
+from .provisioning.settings.models import (
     MODELS,
     InvalidMacError,
     PhoneConfig,

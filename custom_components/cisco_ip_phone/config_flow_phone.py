@@ -15,7 +15,7 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from .provisioning.phone import (
+from .provisioning.settings.models import (
     MODELS,
     InvalidMacError,
     Line,

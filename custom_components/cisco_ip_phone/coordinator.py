@@ -31,12 +31,17 @@ from .const import (
     STORAGE_VERSION,
     TICK_INTERVAL,
 )
-from .provisioning.ftp import FtpBindError, FtpEvent, FtpServer
-from .provisioning.ftp_settings import FtpSettingsError
-from .provisioning.phone import MODELS, ConfigStyle, PhoneConfig, ProvisioningError
-from .provisioning.render import GeneratedFile, render_files
+from .provisioning.files.render import GeneratedFile, render_files
+from .provisioning.ftp.server import FtpBindError, FtpEvent, FtpServer
+from .provisioning.ftp.settings import FtpSettingsError
+from .provisioning.settings.models import (
+    MODELS,
+    ConfigStyle,
+    PhoneConfig,
+    ProvisioningError,
+)
 from .provisioning.tftp import ContentResolver, TftpServer, TransferEvent
-from .provisioning.tracker import PhoneObservation, PhoneTracker, TrackerEvent
+from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .server_config import ServerConfig
 

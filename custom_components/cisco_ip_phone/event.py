@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import EVENT_BOOTED, EVENT_CONFIGURED, EVENT_ERROR
 from .coordinator import CiscoPhoneConfigEntry
 from .entity import CiscoPhoneEntity, async_add_phone_entities
-from .provisioning.tracker import TrackerEvent
+from .provisioning.tracking.tracker import TrackerEvent
 
 PARALLEL_UPDATES = 0
 

@@ -19,7 +19,7 @@ from .provisioning.firmware import (
     Role,
     parse_image_name,
 )
-from .provisioning.upgrade import UpgradeJob, UpgradeStatus
+from .provisioning.firmware.upgrade import UpgradeJob, UpgradeStatus
 
 DOCS: Final = (
     "https://github.com/cisco-ip-phone-provisioning/cisco_ip_phone/blob/main/docs"

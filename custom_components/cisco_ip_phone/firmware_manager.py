@@ -28,6 +28,7 @@ from .firmware_issues import (
     async_report_loop,
     async_sync_hop_issue,
 )
+from .provisioning.files.render import GeneratedFile, render_os79xx
 from .provisioning.firmware import (
     FirmwareCatalog,
     FirmwareNameError,
@@ -41,15 +42,7 @@ from .provisioning.firmware import (
     plan_hops,
     scan_catalog,
 )
-from .provisioning.ftp import FtpEvent
-from .provisioning.phone import ProvisioningError
-from .provisioning.render import GeneratedFile, render_os79xx
-from .provisioning.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
-from .provisioning.sip import NotifyResult, send_check_sync
-from .provisioning.tftp import TransferEvent
-from .provisioning.tracker import ProvisioningState, TrackerEvent
-from .provisioning.tracker_files import FileKind, classify_request
-from .provisioning.upgrade import (
+from .provisioning.firmware.upgrade import (
     FIRST_STEP_TIMEOUT,
     STEP_TIMEOUT,
     FailureReason,
@@ -60,6 +53,13 @@ from .provisioning.upgrade import (
     UpgradeStatus,
     plan_upgrade,
 )
+from .provisioning.ftp.server import FtpEvent
+from .provisioning.settings.models import ProvisioningError
+from .provisioning.sip.notify import NotifyResult, send_check_sync
+from .provisioning.sip.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
+from .provisioning.tftp import TransferEvent
+from .provisioning.tracking.files import FileKind, classify_request
+from .provisioning.tracking.tracker import ProvisioningState, TrackerEvent
 
 DATA_MANAGERS: HassKey[dict[str, FirmwareManager]] = HassKey(f"{DOMAIN}_firmware")
 STORE_VERSION: Final = 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .provisioning.cnf import import_folder
-from .provisioning.phone import PhoneConfig, ServerSettings
+from .provisioning.files.cnf_import import import_folder
+from .provisioning.settings.models import PhoneConfig, ServerSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from .const import (
     CONF_FTP_MASQUERADE,
     CONF_FTP_TLS,
 )
-from .provisioning.ftp_settings import FtpSettingsError, TlsMode
-from .provisioning.phone import Codec, ProvisioningError, ServerSettings
+from .provisioning.ftp.settings import FtpSettingsError, TlsMode
+from .provisioning.settings.models import Codec, ProvisioningError, ServerSettings
 from .server_config import ServerConfig, ftp_security_from_options
 
 PORT = selector.NumberSelector(

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
-from .provisioning.tracker import PhoneObservation, ProvisioningState
+from .provisioning.tracking.tracker import PhoneObservation, ProvisioningState
 
 PARALLEL_UPDATES = 0
 

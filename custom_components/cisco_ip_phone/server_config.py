@@ -29,8 +29,8 @@ from .const import (
     CONF_TFTP_PORT,
     FTP_OPTION_KEYS,
 )
-from .provisioning.ftp_settings import FtpSettings, TlsMode
-from .provisioning.phone import ServerSettings
+from .provisioning.ftp.settings import FtpSettings, TlsMode
+from .provisioning.settings.models import ServerSettings
 
 CONNECTION_KEYS = (
     CONF_ROOT,

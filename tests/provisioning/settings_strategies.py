@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     MODELS,
     UNPROVISIONED,
     Codec,

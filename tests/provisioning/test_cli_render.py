@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.__main__ import main
-from custom_components.cisco_ip_phone.provisioning.cli_render import (
+from custom_components.cisco_ip_phone.provisioning.cli.render import (
     example_settings,
     load_settings,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import ServerSettings
-from custom_components.cisco_ip_phone.provisioning.render import render_files
+from custom_components.cisco_ip_phone.provisioning.files.render import render_files
+from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 
 
 def _write(path: Path, data: object) -> Path:

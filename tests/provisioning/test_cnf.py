@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.cnf import (
+from custom_components.cisco_ip_phone.provisioning.files.cnf_import import (
     CnfSyntaxError,
     format_line,
     import_cnf,
@@ -17,7 +17,7 @@ from custom_components.cisco_ip_phone.provisioning.cnf import (
     parse_ringlist_dat,
     write_cnf,
 )
-from custom_components.cisco_ip_phone.provisioning.cnf_syntax import (
+from custom_components.cisco_ip_phone.provisioning.files.cnf_syntax import (
     CnfEntry,
     decode_cnf,
     format_time,
@@ -27,7 +27,11 @@ from custom_components.cisco_ip_phone.provisioning.cnf_syntax import (
     parse_time,
     parse_weekday,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.files.render import render_files
+from custom_components.cisco_ip_phone.provisioning.files.render_xml import (
+    render_dialplan,
+)
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     DialRule,
     DstRule,
     InvalidMacError,
@@ -38,8 +42,6 @@ from custom_components.cisco_ip_phone.provisioning.phone import (
     ServerSettings,
     SettingsError,
 )
-from custom_components.cisco_ip_phone.provisioning.render import render_files
-from custom_components.cisco_ip_phone.provisioning.render_xml import render_dialplan
 
 from .settings_strategies import phones_79x0, server_settings, syncs
 

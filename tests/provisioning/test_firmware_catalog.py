@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning import firmware_catalog
 from custom_components.cisco_ip_phone.provisioning.firmware import (
     MAX_LOADS_BYTES,
     FirmwareCatalog,
     Protocol,
     Role,
+    catalog as firmware_catalog,
     scan_catalog,
 )
 

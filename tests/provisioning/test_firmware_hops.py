@@ -24,7 +24,9 @@ from custom_components.cisco_ip_phone.provisioning.firmware import (
     plan_hops,
     scan_catalog,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import ProvisioningError
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
+    ProvisioningError,
+)
 
 from .test_firmware_catalog import put_sip_812, sip_812_loads, write
 from .test_firmware_loads import make_loads

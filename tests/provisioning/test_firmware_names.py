@@ -17,7 +17,7 @@ from custom_components.cisco_ip_phone.provisioning.firmware import (
     is_firmware_name,
     parse_image_name,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     Family,
     ProvisioningError,
 )

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning import cli_ftp
+from custom_components.cisco_ip_phone.provisioning.cli import ftp as cli_ftp
 
 USER, PASSWORD = "bench", "bench-pw"
 REPO = Path(__file__).parents[2]

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning import ftp as ftp_module
-from custom_components.cisco_ip_phone.provisioning.ftp import (
+from custom_components.cisco_ip_phone.provisioning.ftp import server as ftp_module
+from custom_components.cisco_ip_phone.provisioning.ftp.server import (
     THREAD_NAME,
     FtpBindError,
     FtpEvent,
@@ -29,10 +29,10 @@ from custom_components.cisco_ip_phone.provisioning.ftp import (
     FtpServer,
     FtpSettings,
 )
-from custom_components.cisco_ip_phone.provisioning.ftp_settings import (
+from custom_components.cisco_ip_phone.provisioning.ftp.settings import (
     FtpSettingsError,
 )
-from custom_components.cisco_ip_phone.provisioning.ftp_transfer import (
+from custom_components.cisco_ip_phone.provisioning.ftp.transfer import (
     AtomicDTPHandler,
 )
 
@@ -1045,7 +1045,7 @@ async def test_server_construction_failure_releases_the_port(
 async def test_unexpected_write_failure_is_an_internal_error(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from custom_components.cisco_ip_phone.provisioning import ftp_fs
+    from custom_components.cisco_ip_phone.provisioning.ftp import fs as ftp_fs
 
     def buggy_write(self: Any, data: bytes) -> int:
         raise RuntimeError("simulated bug")
@@ -1069,7 +1069,7 @@ async def test_unexpected_write_failure_is_an_internal_error(
 def test_hung_up_check_on_a_closed_socket() -> None:
     from types import SimpleNamespace
 
-    from custom_components.cisco_ip_phone.provisioning.ftp_transfer import (
+    from custom_components.cisco_ip_phone.provisioning.ftp.transfer import (
         _client_hung_up,
     )
 

@@ -9,21 +9,23 @@ from typing import Any
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.ftp_fs import (
+from custom_components.cisco_ip_phone.provisioning.ftp.fs import (
     JailedFS,
     PartialUpload,
     is_partial_name,
 )
-from custom_components.cisco_ip_phone.provisioning.ftp_lockout import (
+from custom_components.cisco_ip_phone.provisioning.ftp.lockout import (
     MAX_TRACKED_ADDRESSES,
     LoginGuard,
 )
-from custom_components.cisco_ip_phone.provisioning.ftp_settings import (
+from custom_components.cisco_ip_phone.provisioning.ftp.settings import (
     FtpSettings,
     FtpSettingsError,
     TlsMode,
 )
-from custom_components.cisco_ip_phone.provisioning.phone import ProvisioningError
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
+    ProvisioningError,
+)
 
 USERS = {"admin": "pw"}
 

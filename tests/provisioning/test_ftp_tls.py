@@ -11,13 +11,13 @@ import stat
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.ftp import (
+from custom_components.cisco_ip_phone.provisioning.ftp.server import (
     FtpBindError,
     FtpEventKind,
     FtpServer,
     TlsMode,
 )
-from custom_components.cisco_ip_phone.provisioning.ftp_tls import (
+from custom_components.cisco_ip_phone.provisioning.ftp.tls import (
     CERT_NAME,
     KEY_NAME,
     ensure_self_signed_cert,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     MODELS,
     ConfigStyle,
     DialRule,

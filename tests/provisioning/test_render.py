@@ -22,8 +22,23 @@ from hypothesis import (
 )
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.cnf import import_cnf, parse_cnf
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.files.cnf_import import (
+    import_cnf,
+    parse_cnf,
+)
+from custom_components.cisco_ip_phone.provisioning.files.render import (
+    GeneratedFile,
+    render_files,
+    render_os79xx,
+    render_ringlist_dat,
+    render_syncinfo,
+)
+from custom_components.cisco_ip_phone.provisioning.files.render_cnf import (
+    render_sip_mac,
+    sip_default_pairs,
+    sip_mac_pairs,
+)
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     MODELS,
     ConfigStyle,
     DialRule,
@@ -34,18 +49,6 @@ from custom_components.cisco_ip_phone.provisioning.phone import (
     RingTone,
     ServerSettings,
     SettingsError,
-)
-from custom_components.cisco_ip_phone.provisioning.render import (
-    GeneratedFile,
-    render_files,
-    render_os79xx,
-    render_ringlist_dat,
-    render_syncinfo,
-)
-from custom_components.cisco_ip_phone.provisioning.render_cnf import (
-    render_sip_mac,
-    sip_default_pairs,
-    sip_mac_pairs,
 )
 
 from .settings_strategies import NASTY

@@ -10,8 +10,8 @@ import socket
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.phone import SettingsError
-from custom_components.cisco_ip_phone.provisioning.sip import (
+from custom_components.cisco_ip_phone.provisioning.settings.models import SettingsError
+from custom_components.cisco_ip_phone.provisioning.sip.notify import (
     MAX_SENDS,
     NotifyResult,
     build_check_sync,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.render import GeneratedFile
+from custom_components.cisco_ip_phone.provisioning.files.render import GeneratedFile
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     ContentSource,

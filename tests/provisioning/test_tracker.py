@@ -8,7 +8,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     EventKind,
     TransferOutcome,
 )
-from custom_components.cisco_ip_phone.provisioning.tracker import (
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneTracker,
     ProvisioningState as S,
     TrackerTimings,
@@ -532,7 +532,7 @@ def test_bad_timestamp_falls_back_to_the_clock() -> None:
 def test_unknown_macs_are_forgotten_when_the_table_is_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from custom_components.cisco_ip_phone.provisioning import tracker as module
+    from custom_components.cisco_ip_phone.provisioning.tracking import tracker as module
 
     monkeypatch.setattr(module, "MAX_PHONES", 3)
     t = tracker()
@@ -547,7 +547,7 @@ def test_unknown_macs_are_forgotten_when_the_table_is_full(
 
 
 def test_a_full_table_of_known_phones_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    from custom_components.cisco_ip_phone.provisioning import tracker as module
+    from custom_components.cisco_ip_phone.provisioning.tracking import tracker as module
 
     monkeypatch.setattr(module, "MAX_PHONES", 1)
     t = PhoneTracker(lambda mac: True)
@@ -559,7 +559,7 @@ def test_a_full_table_of_known_phones_is_kept(monkeypatch: pytest.MonkeyPatch) -
 def test_pending_requests_of_unknown_ips_are_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from custom_components.cisco_ip_phone.provisioning import tracker as module
+    from custom_components.cisco_ip_phone.provisioning.tracking import tracker as module
 
     monkeypatch.setattr(module, "MAX_PENDING_IPS", 2)
     t = tracker()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.sip import send_check_sync
+from custom_components.cisco_ip_phone.provisioning.sip.notify import send_check_sync
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     TftpServer,
     TransferEvent,
 )
-from custom_components.cisco_ip_phone.provisioning.tracker import (
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneTracker,
     ProvisioningState as S,
     TrackerEvent,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.tracker_files import (
+from custom_components.cisco_ip_phone.provisioning.tracking.files import (
     FileKind as K,
     classify_request,
     normalize_request_name,

@@ -12,13 +12,13 @@ from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     EventKind,
     TransferOutcome,
 )
-from custom_components.cisco_ip_phone.provisioning.tracker import (
+from custom_components.cisco_ip_phone.provisioning.tracking.model import (
+    SavedStateError,
+)
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneObservation,
     PhoneTracker,
     ProvisioningState,
-)
-from custom_components.cisco_ip_phone.provisioning.tracker_model import (
-    SavedStateError,
 )
 
 from .tracker_helpers import IP, MAC, fetch, replay, transfer

@@ -14,7 +14,7 @@ from custom_components.cisco_ip_phone.provisioning.firmware import (
     StageKind,
     scan_catalog,
 )
-from custom_components.cisco_ip_phone.provisioning.upgrade import (
+from custom_components.cisco_ip_phone.provisioning.firmware.upgrade import (
     FIRST_STEP_TIMEOUT,
     STEP_TIMEOUT,
     FailureReason,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from custom_components.cisco_ip_phone.provisioning.resync import (
+from custom_components.cisco_ip_phone.provisioning.sip.resync import (
     SYNC_TIMEOUT,
     ResyncBook,
     ResyncState,

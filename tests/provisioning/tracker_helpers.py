@@ -10,7 +10,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     TransferEvent,
     TransferOutcome,
 )
-from custom_components.cisco_ip_phone.provisioning.tracker import (
+from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneTracker,
     TrackerEvent,
 )

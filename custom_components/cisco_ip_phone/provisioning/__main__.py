@@ -1,36 +1,12 @@
-"""Command line for the engine: render files, run the TFTP or FTP server alone.
-
-Each subcommand lives with the code it drives; this module only dispatches.
-"""
+"""``python -m <package>.provisioning``: the engine's command line."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from . import cli_ftp, cli_render
-from .tftp import cli as cli_tftp
+from .cli import build_parser, main
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
-        prog="python -m custom_components.cisco_ip_phone.provisioning",
-        description="Cisco 79xx provisioning engine, without Home Assistant.",
-    )
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    cli_render.register(subparsers)
-    cli_tftp.register(subparsers)
-    cli_ftp.register(subparsers)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments and run the chosen subcommand; return its exit code."""
-    args = build_parser().parse_args(argv)
-    code: int = args.run(args)
-    return code
-
+__all__ = ["build_parser", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,1 @@
+"""What a phone reads: a renderer for every file kind, and the importer."""

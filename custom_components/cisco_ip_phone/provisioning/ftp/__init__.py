@@ -1,0 +1,1 @@
+"""The FTP server (pyftpdlib in one owned thread) for firmware uploads."""

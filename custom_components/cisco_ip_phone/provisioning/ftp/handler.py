@@ -1,0 +1,279 @@
+"""pyftpdlib handlers: accounts, lockout, atomic uploads and events.
+
+Everything here runs in the FTP thread. The only ways out of it are the
+thread-safe ``SessionContext.emit`` (events for the event loop) and the
+locked counters, so no handler ever touches the asyncio loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import errno
+import hmac
+import logging
+import math
+import os
+import time
+from typing import Any
+
+from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+
+from .events import FtpEvent, FtpEventKind, StatsCounter
+from .fs import JailedFS, PartialUpload, is_partial_name
+from .lockout import LoginGuard
+from .settings import FtpSettings, TlsMode
+from .transfer import AtomicDTPHandler
+
+_LOGGER = logging.getLogger(__name__)
+
+BANNER = "Cisco IP Phone provisioning FTP server ready."
+# list, read, upload, make folders, rename; "d" (delete) is an option.
+BASE_PERMISSIONS = "elrwmf"
+
+
+@dataclass(slots=True)
+class SessionContext:
+    """What every session of one server shares (FTP thread only)."""
+
+    root: str
+    guard: LoginGuard
+    stats: StatsCounter
+    emit: Callable[[FtpEvent], None]
+    sessions: set[Any] = field(default_factory=set)
+
+    def relative(self, path: str) -> str:
+        """Return ``path`` relative to the root, with ``/`` separators."""
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+
+class AccountAuthorizer(DummyAuthorizer):  # type: ignore[misc]
+    """The configured accounts, all jailed in the root; no anonymous login."""
+
+    def __init__(self, users: dict[str, str], root: str, perm: str) -> None:
+        super().__init__()
+        self._passwords = {name: password.encode() for name, password in users.items()}
+        for name in users:
+            self.add_user(name, "", root, perm=perm)
+
+    def validate_authentication(
+        self, username: str, password: str, handler: Any
+    ) -> None:
+        """Compare in constant time; unknown users cost the same as known."""
+        expected = self._passwords.get(username)
+        given = password.encode("utf-8", "surrogateescape")
+        match = hmac.compare_digest(given, expected or b"\x00" * 16)
+        if expected is None or not match:
+            raise AuthenticationFailed("Authentication failed.")
+
+
+class SessionMixin:
+    """Behaviour shared by the plain and the TLS control channel."""
+
+    context: SessionContext
+    allow_active = False
+
+    # Attributes provided by FTPHandler (declared for the type checker).
+    remote_ip: str
+    remote_port: int
+    username: str
+    fs: Any
+    _restart_position: int
+    _closed: bool
+    _closing: bool
+    _uploads: set[PartialUpload]
+
+    respond: Callable[..., None]
+    close_when_done: Callable[[], None]
+
+    def handle(self) -> None:
+        context = self.context
+        context.stats.add(connections=1)
+        context.sessions.add(self)
+        self._uploads = set()
+        remaining = context.guard.refused_for(self.remote_ip)
+        if remaining > 0:
+            context.stats.add(refused_connections=1)
+            self.respond(
+                "421 Too many failed logins from your address; "
+                f"try again in {math.ceil(remaining)} s."
+            )
+            self.close_when_done()
+            return
+        super().handle()  # type: ignore[misc]
+
+    def close(self) -> None:
+        super().close()  # type: ignore[misc]
+        self.context.sessions.discard(self)
+        for upload in getattr(self, "_uploads", ()):
+            if upload.discard():
+                self.context.stats.add(failed_uploads=1)
+        self._uploads = set()
+
+    def _client(self) -> tuple[str, int]:
+        return (str(self.remote_ip), int(self.remote_port or 0))
+
+    def on_login(self, username: str) -> None:
+        self.context.guard.record_success(self.remote_ip)
+        self.context.stats.add(logins=1)
+
+    def on_login_failed(self, username: str, password: str) -> None:
+        context = self.context
+        context.stats.add(login_failures=1)
+        now = time.time()
+        client = self._client()
+        context.emit(
+            FtpEvent(FtpEventKind.LOGIN_FAILED, None, None, username, client, now)
+        )
+        duration = context.guard.record_failure(self.remote_ip)
+        if duration is None:
+            return
+        context.stats.add(lockouts=1)
+        _LOGGER.warning(
+            "FTP: %s locked out for %d s after repeated failed logins (last user %r)",
+            self.remote_ip,
+            duration,
+            username,
+        )
+        context.emit(
+            FtpEvent(
+                FtpEventKind.LOCKOUT,
+                None,
+                None,
+                username,
+                client,
+                now,
+                lockout_seconds=duration,
+            )
+        )
+        if not self._closed and not self._closing:
+            self.respond(
+                f"421 Too many failed logins; try again in {math.ceil(duration)} s."
+            )
+            self.close_when_done()
+
+    def upload_committed(self, path: str, size: int) -> None:
+        """Count a published upload and tell the engine (called by the DTP)."""
+        context = self.context
+        context.stats.add(uploads=1, upload_bytes=size)
+        context.emit(
+            FtpEvent(
+                FtpEventKind.UPLOAD_COMPLETED,
+                context.relative(path),
+                size,
+                self.username,
+                self._client(),
+                time.time(),
+            )
+        )
+
+    def on_file_sent(self, file: str) -> None:
+        self.context.stats.add(downloads=1)
+
+    def ftp_STOR(self, file: str, mode: str = "w") -> str | None:  # noqa: N802
+        if self._restart_position:
+            self._restart_position = 0
+            self.respond("550 Resuming uploads is not supported; send the whole file.")
+            return None
+        if is_partial_name(file.rpartition(os.sep)[2]):
+            self.respond("550 That name is reserved for uploads in progress.")
+            return None
+        if self.fs.isdir(file):
+            self.respond("550 Is a directory.")
+            return None
+        self._uploads = {u for u in self._uploads if not (u.committed or u.discarded)}
+        result: str | None = super().ftp_STOR(file, mode)  # type: ignore[misc]
+        queued = getattr(self, "_in_dtp_queue", None)
+        data = getattr(self, "data_channel", None)
+        for candidate in (
+            queued[0] if queued else None,
+            getattr(data, "file_obj", None),
+        ):
+            if isinstance(candidate, PartialUpload):
+                self._uploads.add(candidate)
+        return result
+
+    def ftp_ABOR(self, line: str) -> None:  # noqa: N802
+        data = getattr(self, "data_channel", None)
+        if data is not None:
+            data.aborted = True  # never publish what an ABOR interrupted
+        super().ftp_ABOR(line)  # type: ignore[misc]
+
+    def ftp_STOU(self, line: str) -> None:  # noqa: N802
+        self.respond("502 STOU is not supported; use STOR with a file name.")
+
+    def ftp_CWD(self, path: str) -> str | None:  # noqa: N802
+        # pyftpdlib's version changes the process-wide working folder.
+        try:
+            self.fs.chdir(path)
+        except OSError as err:
+            self.respond(f"550 {os.strerror(err.errno or errno.EIO)}.")
+            return None
+        self.respond(f'250 "{self.fs.cwd}" is the current directory.')
+        return path
+
+    def ftp_PORT(self, line: str) -> None:  # noqa: N802
+        if not self.allow_active:
+            self.respond("502 Active mode is disabled; use passive mode (PASV).")
+            return
+        super().ftp_PORT(line)  # type: ignore[misc]
+
+    def ftp_EPRT(self, line: str) -> None:  # noqa: N802
+        if not self.allow_active:
+            self.respond("502 Active mode is disabled; use passive mode (EPSV).")
+            return
+        super().ftp_EPRT(line)  # type: ignore[misc]
+
+
+class PlainSessionHandler(SessionMixin, FTPHandler):  # type: ignore[misc]
+    """Control channel without TLS."""
+
+    dtp_handler = AtomicDTPHandler
+
+
+def build_handler(
+    settings: FtpSettings,
+    context: SessionContext,
+    *,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> type[Any]:
+    """Return a handler class configured for one server instance."""
+    perm = BASE_PERMISSIONS + ("d" if settings.allow_delete else "")
+    fs_class = type(
+        "ServerJailedFS", (JailedFS,), {"fsync_uploads": settings.fsync_uploads}
+    )
+    attrs: dict[str, Any] = {
+        "context": context,
+        "authorizer": AccountAuthorizer(dict(settings.users), context.root, perm),
+        "abstracted_fs": fs_class,
+        "banner": BANNER,
+        "timeout": settings.idle_timeout,
+        "auth_failed_timeout": settings.auth_failed_delay,
+        "max_login_attempts": settings.max_login_attempts,
+        "masquerade_address": settings.masquerade_address,
+        "passive_ports": (
+            range(settings.passive_ports[0], settings.passive_ports[1] + 1)
+            if settings.passive_ports
+            else None
+        ),
+        "allow_active": settings.allow_active,
+        "permit_foreign_addresses": False,
+        "permit_privileged_ports": False,
+    }
+    if settings.tls is TlsMode.OFF:
+        return type("FtpSessionHandler", (PlainSessionHandler,), attrs)
+    from .tls_handler import TlsSessionHandler
+
+    required = settings.tls is TlsMode.REQUIRED
+    attrs.update(
+        certfile=certfile,
+        keyfile=keyfile,
+        ssl_context=None,
+        tls_control_required=required,
+        tls_data_required=required,
+    )
+    handler: type[Any] = type("FtpsSessionHandler", (TlsSessionHandler,), attrs)
+    handler.get_ssl_context()
+    return handler

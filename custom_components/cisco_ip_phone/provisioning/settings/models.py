@@ -1,0 +1,563 @@
+"""Phone identity (MAC, model) and the validated settings every file is made from.
+
+Validation happens once, when a setting is built: renderers can then
+trust every value. A value that could break a generated file (a quote, a
+``;``, a newline, a control character) is rejected, never escaped, because the
+79x0 ``.cnf`` format has no escape syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+import re
+from types import MappingProxyType
+from typing import Any, Self
+
+from .checks import (
+    InvalidMacError,
+    ProvisioningError,
+    SettingsError,
+    check_bool,
+    check_enum,
+    check_host,
+    check_image,
+    check_int,
+    check_pattern,
+    check_port,
+    check_sync,
+    check_text,
+    check_url,
+    list_of,
+    plain_dict,
+    reject_unknown,
+    require_mapping,
+)
+from .values import (
+    LAST_WEEK,
+    MONTHS,
+    RING_TONES_MAX,
+    WEEKDAYS,
+    Codec,
+    DialRule,
+    DialUser,
+    DstRule,
+    NtpMode,
+    RingTone,
+)
+
+__all__ = [
+    "DEFAULT_IMAGE_79X0",
+    "LAST_WEEK",
+    "LOAD_PREFIXES",
+    "MODELS",
+    "MONTHS",
+    "UNPROVISIONED",
+    "WEEKDAYS",
+    "Codec",
+    "ConfigStyle",
+    "DialRule",
+    "DialUser",
+    "DstRule",
+    "Family",
+    "InvalidMacError",
+    "Line",
+    "NtpMode",
+    "PhoneConfig",
+    "PhoneModel",
+    "ProvisioningError",
+    "RingTone",
+    "ServerSettings",
+    "SettingsError",
+    "check_host",
+    "check_image",
+    "check_sync",
+    "check_text",
+    "get_model",
+    "mac_from_filename",
+    "normalize_mac",
+    "phones_from_list",
+]
+
+
+# --------------------------------------------------------------------------- MAC
+
+_MAC_FORMS = (
+    re.compile(r"^[0-9A-Fa-f]{12}$"),
+    re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"),
+    re.compile(r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}$"),
+    re.compile(r"^[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){2}$"),
+)
+
+
+def normalize_mac(value: str) -> str:
+    """Return the MAC as 12 upper-case hex digits, the spelling phones request."""
+    text = value.strip(" ") if isinstance(value, str) else ""
+    if not any(form.fullmatch(text) for form in _MAC_FORMS):
+        raise InvalidMacError(
+            f"{value!r} is not a MAC address; use 12 hex digits such as "
+            "00:11:22:33:44:55, 0011.2233.4455 or 001122334455",
+            field="mac",
+        )
+    return re.sub(r"[^0-9A-Fa-f]", "", text).upper()
+
+
+_MAC_FILE = re.compile(
+    r"^(?:ctlsep|itlsep|sep|sip|mgc)([0-9a-f]{12})\.(?:tlv|cnf\.xml|cnf)$",
+    re.IGNORECASE,
+)
+
+
+def mac_from_filename(name: str) -> str | None:
+    """Return the MAC a phone put in a requested file name, or None.
+
+    Phones prefix the phone-specific file with ``./`` or a directory taken from
+    ``tftp_cfg_dir``, and some models request lower-case names.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    match = _MAC_FILE.fullmatch(base)
+    return match.group(1).upper() if match else None
+
+
+# ------------------------------------------------------------------------ models
+
+
+class ConfigStyle(StrEnum):
+    """Which configuration files a model reads."""
+
+    CNF = "cnf"  # SIPDefault.cnf + SIP<MAC>.cnf (plus a small SEP<MAC>.cnf.xml)
+    XML = "xml"  # one full SEP<MAC>.cnf.xml
+
+
+class Family(StrEnum):
+    """Hardware family; phones in one family share firmware and file formats."""
+
+    F79X0 = "79x0"
+    F79X1 = "79x1"
+    F79X2 = "79x2"
+    F79X5 = "79x5"
+    F797X = "797x"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneModel:
+    """Fixed facts about one phone model.
+
+    ``model_id`` is Cisco's number used in ``loadInformationNNN`` of
+    ``XMLDefault.cnf.xml``. ``load_prefix`` is the number in the Java phones'
+    load names (``SIP41.…``, ``term41.default.loads``); the 79x0 images are
+    named ``P0S3-…``/``P003…`` instead, so their prefix is empty.
+    """
+
+    name: str
+    family: Family
+    line_keys: int
+    model_id: int
+    config_style: ConfigStyle
+    load_prefix: str
+
+    @property
+    def xml_model_name(self) -> str:
+        """Return the ``model`` attribute used in loadInformation elements."""
+        return f"IP Phone {self.name}"
+
+
+def _model(
+    name: str, family: Family, keys: int, model_id: int, prefix: str
+) -> PhoneModel:
+    style = ConfigStyle.CNF if family is Family.F79X0 else ConfigStyle.XML
+    return PhoneModel(name, family, keys, model_id, style, prefix)
+
+
+MODELS: Mapping[str, PhoneModel] = MappingProxyType(
+    {
+        "7940": _model("7940", Family.F79X0, 2, 8, ""),
+        "7960": _model("7960", Family.F79X0, 6, 7, ""),
+        "7941": _model("7941", Family.F79X1, 2, 115, "41"),
+        "7961": _model("7961", Family.F79X1, 6, 30018, "41"),
+        "7942": _model("7942", Family.F79X2, 2, 434, "42"),
+        "7962": _model("7962", Family.F79X2, 6, 404, "42"),
+        "7945": _model("7945", Family.F79X5, 2, 435, "45"),
+        "7965": _model("7965", Family.F79X5, 6, 436, "45"),
+        "7970": _model("7970", Family.F797X, 8, 30006, "70"),
+        "7975": _model("7975", Family.F797X, 8, 437, "75"),
+    }
+)
+
+LOAD_PREFIXES: tuple[str, ...] = ("41", "42", "45", "70", "75")
+
+
+def get_model(name: str, *, field: str = "model") -> PhoneModel:
+    """Return the model called ``name`` or raise a SettingsError listing models."""
+    model = MODELS.get(str(name).strip()) if isinstance(name, str) else None
+    if model is None:
+        raise SettingsError(
+            f"unknown phone model {name!r}; supported: {', '.join(MODELS)}",
+            field=field,
+        )
+    return model
+
+
+_LINE_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{1,64}$")
+_AUTH_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#@$%&=,-]{1,64}$")
+_TIME_ZONE = re.compile(r"^[A-Za-z0-9+-]{1,10}$")
+_XML_TIME_ZONE = re.compile(r"^[A-Za-z0-9 /().+,-]{1,64}$")
+_DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)$")
+_MESSAGES_URI = re.compile(r"^[A-Za-z0-9*#+.@_-]{0,64}$")
+
+UNPROVISIONED = "UNPROVISIONED"
+
+
+SHORT_NAME_MAX = 16
+DISPLAY_NAME_MAX = 32
+PASSWORD_MAX = 64
+LABEL_MAX = 32
+PHONE_PASSWORD_MAX = 31
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line key: the SIP account it registers and how it is labelled.
+
+    ``auth_name`` defaults to ``name`` when empty; one equal to ``name`` is
+    stored empty, so a setting has one spelling and imports round-trip.
+    """
+
+    name: str
+    auth_name: str = ""
+    password: str = ""
+    display_name: str = ""
+    short_name: str = ""
+
+    def __post_init__(self) -> None:
+        check_pattern(
+            self.name,
+            "line.name",
+            _LINE_NAME,
+            "a SIP user name (1-64 letters, digits or . _ + ~ ! * ' ( ) # -)",
+        )
+        if self.name.upper() == UNPROVISIONED:
+            raise SettingsError(
+                "line.name UNPROVISIONED marks an unused line; remove the line instead",
+                field="line.name",
+            )
+        if self.auth_name == self.name:
+            object.__setattr__(self, "auth_name", "")
+        if self.auth_name:
+            check_pattern(
+                self.auth_name,
+                "line.auth_name",
+                _AUTH_NAME,
+                "an authentication name (1-64 characters, no spaces, quotes or ';')",
+            )
+        check_text(self.password, "line.password", max_len=PASSWORD_MAX)
+        check_text(self.display_name, "line.display_name", max_len=DISPLAY_NAME_MAX)
+        check_text(self.short_name, "line.short_name", max_len=SHORT_NAME_MAX)
+
+    @property
+    def effective_auth_name(self) -> str:
+        """Return the name used for digest authentication."""
+        return self.auth_name or self.name
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        mapping = require_mapping(data, "line")
+        reject_unknown(mapping, cls, "line")
+        if "name" not in mapping:
+            raise SettingsError("line.name is required", field="line.name")
+        return cls(
+            name=mapping["name"],
+            auth_name=mapping.get("auth_name", ""),
+            password=mapping.get("password", ""),
+            display_name=mapping.get("display_name", ""),
+            short_name=mapping.get("short_name", ""),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return plain_dict(self)
+
+
+DEFAULT_IMAGE_79X0 = "P0S3-8-12-00"
+
+
+@dataclass(frozen=True)
+class PhoneConfig:
+    """One phone: identity, lines and the settings it overrides.
+
+    Empty overrides (``""`` / ``None``) mean "use the server-wide value".
+    """
+
+    mac: str
+    model: str = "7960"
+    label: str = ""
+    lines: tuple[Line, ...] = ()
+    proxy_address: str = ""
+    proxy_port: int | None = None
+    image: str = ""
+    dial_plan: bool = True
+    phone_password: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mac", normalize_mac(self.mac))
+        model = get_model(self.model)
+        check_text(self.label, "label", max_len=LABEL_MAX)
+        lines: object = self.lines
+        if isinstance(lines, list):
+            lines = tuple(lines)
+            object.__setattr__(self, "lines", lines)
+        if not isinstance(lines, tuple) or not all(
+            isinstance(line, Line) for line in lines
+        ):
+            raise SettingsError("lines must be a list of lines", field="lines")
+        if len(self.lines) > model.line_keys:
+            raise SettingsError(
+                f"a {model.name} has {model.line_keys} line keys; "
+                f"{len(self.lines)} lines were given",
+                field="lines",
+            )
+        check_host(self.proxy_address, "proxy_address")
+        if self.proxy_port is not None:
+            check_port(self.proxy_port, "proxy_port")
+        check_image(self.image, "image")
+        check_bool(self.dial_plan, "dial_plan")
+        if self.phone_password is not None:
+            check_text(
+                self.phone_password, "phone_password", max_len=PHONE_PASSWORD_MAX
+            )
+
+    @property
+    def phone_model(self) -> PhoneModel:
+        """Return the model facts for this phone."""
+        return MODELS[self.model]
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        mapping = require_mapping(data, "phone")
+        reject_unknown(mapping, cls, "phone")
+        if "mac" not in mapping:
+            raise SettingsError("mac is required", field="mac")
+        lines = list_of(mapping.get("lines", []), "lines", Line.from_dict, max_items=8)
+        return cls(
+            mac=mapping["mac"],
+            model=mapping.get("model", "7960"),
+            label=mapping.get("label", ""),
+            lines=lines,
+            proxy_address=mapping.get("proxy_address", ""),
+            proxy_port=mapping.get("proxy_port"),
+            image=mapping.get("image", ""),
+            dial_plan=mapping.get("dial_plan", True),
+            phone_password=mapping.get("phone_password"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return plain_dict(self)
+
+
+def _default_dst_start() -> DstRule:
+    return DstRule(month=3, week_of_month=LAST_WEEK, day_of_week=1, hour=1)
+
+
+def _default_dst_stop() -> DstRule:
+    return DstRule(month=10, week_of_month=LAST_WEEK, day_of_week=1, hour=2)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Settings shared by every phone served from one TFTP root.
+
+    Defaults follow Cisco's sample ``SIPDefault.cnf`` except where noted:
+    registration is on (a provisioning server exists to make phones
+    register), and DST defaults to the EU rule (last Sunday of March/October).
+    ``xml_images`` maps a Java load prefix (``"41"``, ``"42"``, ``"45"``,
+    ``"70"``, ``"75"``) to the load those phones should run.
+    """
+
+    sip_proxy: str = ""
+    sip_port: int = 5060
+    proxy_register: bool = True
+    outbound_proxy: str = ""
+    outbound_proxy_port: int = 5060
+    ntp_server: str = ""
+    ntp_mode: NtpMode = NtpMode.UNICAST
+    time_zone: str = "GMT"
+    xml_time_zone: str = "GMT Standard/Daylight Time"
+    dst_auto_adjust: bool = True
+    dst_offset: int = 1
+    dst_start: DstRule = field(default_factory=_default_dst_start)
+    dst_stop: DstRule = field(default_factory=_default_dst_stop)
+    time_format_24hr: bool = True
+    date_format: str = "M/D/Y"
+    nat_enable: bool = False
+    nat_address: str = ""
+    nat_received_processing: bool = False
+    voip_control_port: int = 5060
+    start_media_port: int = 16384
+    end_media_port: int = 32766
+    preferred_codec: Codec = Codec.G711ULAW
+    timer_register_expires: int = 3600
+    dial_plan: tuple[DialRule, ...] = ()
+    ring_tones: tuple[RingTone, ...] = ()
+    image_79x0: str = DEFAULT_IMAGE_79X0
+    xml_images: Mapping[str, str] = field(default_factory=dict, hash=False)
+    phone_password: str = "cisco"  # noqa: S105 - Cisco's documented default
+    telnet_level: int = 0
+    messages_uri: str = ""
+    directory_url: str = ""
+    services_url: str = ""
+    logo_url: str = ""
+
+    def __post_init__(self) -> None:
+        check_host(self.sip_proxy, "sip_proxy")
+        check_port(self.sip_port, "sip_port")
+        check_bool(self.proxy_register, "proxy_register")
+        check_host(self.outbound_proxy, "outbound_proxy")
+        check_port(self.outbound_proxy_port, "outbound_proxy_port")
+        check_host(self.ntp_server, "ntp_server")
+        object.__setattr__(
+            self, "ntp_mode", check_enum(self.ntp_mode, "ntp_mode", NtpMode)
+        )
+        check_pattern(
+            self.time_zone,
+            "time_zone",
+            _TIME_ZONE,
+            "a time-zone abbreviation such as GMT, CET or EST",
+        )
+        check_pattern(
+            self.xml_time_zone,
+            "xml_time_zone",
+            _XML_TIME_ZONE,
+            "a Cisco time-zone name such as 'GMT Standard/Daylight Time'",
+        )
+        check_bool(self.dst_auto_adjust, "dst_auto_adjust")
+        check_int(self.dst_offset, "dst_offset", 0, 12)
+        for name in ("dst_start", "dst_stop"):
+            if not isinstance(getattr(self, name), DstRule):
+                raise SettingsError(f"{name} must be a DST rule", field=name)
+        check_bool(self.time_format_24hr, "time_format_24hr")
+        check_pattern(
+            self.date_format,
+            "date_format",
+            _DATE_FORMAT,
+            "a date format such as M/D/Y, D/M/Y or Y-M-D",
+        )
+        if sorted(set(self.date_format) - set("/.-")) != ["D", "M", "Y"]:
+            raise SettingsError(
+                f"date_format: {self.date_format!r} must name D, M and Y once each",
+                field="date_format",
+            )
+        check_bool(self.nat_enable, "nat_enable")
+        check_host(self.nat_address, "nat_address")
+        check_bool(self.nat_received_processing, "nat_received_processing")
+        check_port(self.voip_control_port, "voip_control_port")
+        check_int(self.start_media_port, "start_media_port", 1024, 65535)
+        check_int(self.end_media_port, "end_media_port", 1024, 65535)
+        if self.start_media_port > self.end_media_port:
+            raise SettingsError(
+                "start_media_port must not be above end_media_port",
+                field="start_media_port",
+            )
+        object.__setattr__(
+            self,
+            "preferred_codec",
+            check_enum(self.preferred_codec, "preferred_codec", Codec),
+        )
+        check_int(self.timer_register_expires, "timer_register_expires", 1, 3932100)
+        self._check_sequences()
+        check_image(self.image_79x0, "image_79x0", required=True)
+        self._check_xml_images()
+        check_text(self.phone_password, "phone_password", max_len=PHONE_PASSWORD_MAX)
+        check_int(self.telnet_level, "telnet_level", 0, 2)
+        check_pattern(
+            self.messages_uri,
+            "messages_uri",
+            _MESSAGES_URI,
+            "a number or SIP user to dial for voicemail",
+        )
+        for name in ("directory_url", "services_url", "logo_url"):
+            check_url(getattr(self, name), name)
+
+    def _check_sequences(self) -> None:
+        for name, kind, limit in (
+            ("dial_plan", DialRule, 100),
+            ("ring_tones", RingTone, RING_TONES_MAX),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = tuple(value)
+                object.__setattr__(self, name, value)
+            if not isinstance(value, tuple) or not all(
+                isinstance(item, kind) for item in value
+            ):
+                raise SettingsError(f"{name} must be a list", field=name)
+            if len(value) > limit:
+                raise SettingsError(
+                    f"{name} has {len(value)} entries; the maximum is {limit}",
+                    field=name,
+                )
+
+    def _check_xml_images(self) -> None:
+        if not isinstance(self.xml_images, Mapping):
+            raise SettingsError("xml_images must be an object", field="xml_images")
+        for prefix, image in self.xml_images.items():
+            if prefix not in LOAD_PREFIXES:
+                raise SettingsError(
+                    f"xml_images: {prefix!r} is not a load prefix; use one of "
+                    f"{', '.join(LOAD_PREFIXES)}",
+                    field="xml_images",
+                )
+            check_image(image, f"xml_images.{prefix}")
+        object.__setattr__(
+            self, "xml_images", MappingProxyType(dict(sorted(self.xml_images.items())))
+        )
+
+    def image_for(self, phone: PhoneConfig) -> str:
+        """Return the firmware a phone should run ("" if none is configured)."""
+        if phone.image:
+            return phone.image
+        model = phone.phone_model
+        if model.config_style is ConfigStyle.CNF:
+            return self.image_79x0
+        return self.xml_images.get(model.load_prefix, "")
+
+    def proxy_for(self, phone: PhoneConfig) -> tuple[str, int]:
+        """Return the SIP proxy address and port a phone registers with."""
+        address = phone.proxy_address or self.sip_proxy
+        port = phone.proxy_port if phone.proxy_port is not None else self.sip_port
+        return address, port
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        mapping = dict(require_mapping(data, "server"))
+        reject_unknown(mapping, cls, "server")
+        builders: dict[str, Callable[[Any], Any]] = {
+            "dst_start": lambda v: DstRule.from_dict(v, "dst_start"),
+            "dst_stop": lambda v: DstRule.from_dict(v, "dst_stop"),
+            "dial_plan": lambda v: list_of(
+                v, "dial_plan", DialRule.from_dict, max_items=100
+            ),
+            "ring_tones": lambda v: list_of(
+                v, "ring_tones", RingTone.from_dict, max_items=RING_TONES_MAX
+            ),
+            "xml_images": lambda v: dict(require_mapping(v, "xml_images")),
+        }
+        for name, build in builders.items():
+            if name in mapping:
+                mapping[name] = build(mapping[name])
+        return cls(**mapping)
+
+    def as_dict(self) -> dict[str, Any]:
+        return plain_dict(self)
+
+
+def phones_from_list(data: Sequence[object]) -> list[PhoneConfig]:
+    """Build phones from their dict forms, rejecting a MAC listed twice."""
+    phones: list[PhoneConfig] = []
+    seen: set[str] = set()
+    for item in data:
+        phone = PhoneConfig.from_dict(item)
+        if phone.mac in seen:
+            raise SettingsError(f"phone {phone.mac} is listed twice", field="mac")
+        seen.add(phone.mac)
+        phones.append(phone)
+    return phones

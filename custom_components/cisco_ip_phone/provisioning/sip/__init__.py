@@ -1,0 +1,1 @@
+"""SIP NOTIFY (check-sync, service-control) and the resync bookkeeping around it."""

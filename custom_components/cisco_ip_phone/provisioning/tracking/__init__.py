@@ -1,0 +1,1 @@
+"""Classification of TFTP requests and the per-phone provisioning state machine."""
