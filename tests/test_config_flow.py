@@ -105,8 +105,9 @@ async def test_only_one_server(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    # "Add hub" with the server set up: add a phone instead of a dead end.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "add_phone"
 
 
 async def test_ignored_phone_does_not_count_as_a_server(
@@ -195,7 +196,8 @@ async def test_bad_bind_address_then_fixed(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _user_input(tmp_path, **{CONF_HOST: host})
     )
-    assert result["errors"] == {CONF_TFTP_PORT: expected, CONF_FTP_PORT: expected}
+    # The address is at fault, not the ports: the error is on the address.
+    assert result["errors"] == {CONF_HOST: expected}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _user_input(tmp_path)
     )
@@ -424,3 +426,69 @@ async def test_import_of_an_empty_folder_adds_nothing(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].subentries == {}
     assert result["options"] == {CONF_DISCOVERY: True}
+
+
+async def test_add_hub_with_a_server_adds_a_phone(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """ "Add hub" on the integration page leads to adding a phone, not a dead end."""
+    entry = init_integration
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "add_phone"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"mac": "not a mac", "model": "7960", "label": ""}
+    )
+    assert result["errors"] == {"mac": "invalid_mac"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"mac": PHONE_MAC, "model": "7960", "label": ""}
+    )
+    assert result["errors"] == {"mac": "phone_exists"}
+    # A name the phone cannot take is refused here, where it can be edited.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"mac": "00:1e:7a:00:00:99", "model": "7940", "label": "x" * 44},
+    )
+    assert result["errors"] == {"label": "invalid_label"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"mac": "00:1e:7a:00:00:99", "model": "7940", "label": "Hall"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "phone_added"
+    await hass.async_block_till_done()
+    added = [
+        sub for sub in entry.subentries.values() if sub.unique_id == "001E7A000099"
+    ]
+    assert [sub.title for sub in added] == ["Hall"]
+
+
+@pytest.mark.parametrize("password", ["x", " ", "        ", "seven77"])
+async def test_weak_ftp_password_is_refused(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock, password: str
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(tmp_path, ftp_password=password)
+    )
+    assert result["errors"] == {"ftp_password": "ftp_password_too_short"}
+
+
+async def test_reconfigure_checks_a_new_address_with_the_same_ports(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An address that cannot bind is never saved, even with ports unchanged."""
+    entry = init_integration
+    for host, expected in (
+        ("192.0.2.1", "address_unavailable"),
+        ("999.1.1.1", "invalid_host"),
+    ):
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**entry.data, CONF_HOST: host}
+        )
+        assert result["errors"] == {CONF_HOST: expected}
+        hass.config_entries.flow.async_abort(result["flow_id"])
+    assert entry.data[CONF_HOST] != "192.0.2.1"
+    assert entry.state is ConfigEntryState.LOADED

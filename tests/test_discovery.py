@@ -48,9 +48,13 @@ async def test_new_phone_is_added_on_confirmation(
     assert result["description_placeholders"]["model"] == "7960"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flows[0]["context"]["title_placeholders"] == {
-        "model": "7960",
+        "name": "Cisco 7960",
         "ip": "192.168.1.50",
     }
+    # The MAC as people write it, not twelve run-together digits.
+    assert result["description_placeholders"]["mac_display"] == ":".join(
+        NEW_MAC[i : i + 2].lower() for i in range(0, 12, 2)
+    )
     # A second request of the same phone does not start a second flow.
     duplicate = await _discover(hass, _info())
     assert duplicate["type"] is FlowResultType.ABORT
@@ -59,7 +63,8 @@ async def test_new_phone_is_added_on_confirmation(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"model": "7960", "label": 'quote " not allowed'}
     )
-    assert result["errors"] == {"base": "invalid_setting"}
+    # The refusal sits on the field at fault, in words, not as an internal key.
+    assert result["errors"] == {"label": "invalid_label"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"model": "7960", "label": "Lobby"}
     )
@@ -79,7 +84,9 @@ async def test_model_guess_from_the_requested_file(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     result = await _discover(hass, _info(file=f"SEP{NEW_MAC}.cnf.xml"))
-    assert result["description_placeholders"]["model"] == "79xx"
+    # An XML-family request does not say which model: no made-up "79xx".
+    assert result["description_placeholders"]["model"] == ""
+    assert result["description_placeholders"]["name"] == "A Cisco IP phone"
     hass.config_entries.flow.async_abort(result["flow_id"])
     result = await _discover(hass, _info(model="7941"))
     assert result["description_placeholders"]["model"] == "7941"

@@ -24,7 +24,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
 )
 from homeassistant.core import callback
-from homeassistant.helpers import selector
+from homeassistant.helpers import device_registry as dr, selector
 import voluptuous as vol
 
 from .config_flow_phone import PhoneSubentryFlowHandler, model_selector
@@ -65,6 +65,9 @@ from .validation import check_bind, check_folder
 TITLE = "Cisco IP phone provisioning"
 
 PORT_KEYS = (CONF_TFTP_PORT, CONF_FTP_PORT, CONF_PASSIVE_START, CONF_PASSIVE_END)
+MIN_FTP_PASSWORD = 8
+# Errors of the bind address itself, shown on the address field.
+HOST_ERRORS = frozenset({"invalid_host", "address_unavailable"})
 
 
 def server_schema(defaults: Mapping[str, Any], *, with_import: bool) -> vol.Schema:
@@ -117,6 +120,11 @@ def _check_values(data: Mapping[str, Any]) -> dict[str, str]:
         )
     except FtpSettingsError:
         errors[CONF_FTP_USERNAME] = "invalid_ftp_account"
+    password = str(data[CONF_FTP_PASSWORD])
+    # Checked in the form only: a stored shorter password keeps working, but
+    # nobody can set a new one that a neighbour guesses in a few tries.
+    if len(password) < MIN_FTP_PASSWORD or not password.strip():
+        errors[CONF_FTP_PASSWORD] = "ftp_password_too_short"
     return errors
 
 
@@ -158,6 +166,16 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
             check_folder, Path(data[CONF_ROOT])
         ):
             errors[CONF_ROOT] = folder_error
+        # The address first, on an ephemeral port: that never finds our own
+        # running server, so a changed address is checked even when the
+        # ports stay the same (a saved address that cannot bind would take
+        # every phone's server down at the reload).
+        host_error = await self.hass.async_add_executor_job(
+            check_bind, data[CONF_HOST] or DEFAULT_HOST, 0, socket.SOCK_DGRAM
+        )
+        if host_error in HOST_ERRORS:
+            errors[CONF_HOST] = str(host_error)
+            return data, errors
         for key, kind in (
             (CONF_TFTP_PORT, socket.SOCK_DGRAM),
             (CONF_FTP_PORT, socket.SOCK_STREAM),
@@ -169,15 +187,21 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
             if bind_error := await self.hass.async_add_executor_job(
                 check_bind, data[CONF_HOST], data[key], kind
             ):
-                errors[key] = bind_error
+                field = CONF_HOST if bind_error in HOST_ERRORS else key
+                errors[field] = bind_error
         return data, errors
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask where and how to serve phones; create the one server."""
+        """Ask where and how to serve phones; create the one server.
+
+        With the server already set up ("Add hub" on the integration page),
+        the only thing left to add is a phone: offer that instead of a dead
+        end.
+        """
         if self._async_current_entries(include_ignore=False):
-            return self.async_abort(reason="already_configured")
+            return await self.async_step_add_phone()
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         defaults: Mapping[str, Any] = {
@@ -254,6 +278,60 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    # Phones -------------------------------------------------------------------------
+
+    async def async_step_add_phone(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a phone to the existing server (it becomes a subentry)."""
+        server = self._server_entry()
+        if server is None:
+            return self.async_abort(reason="no_server")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                mac = normalize_mac(str(user_input.get("mac", "")))
+            except InvalidMacError:
+                errors["mac"] = "invalid_mac"
+            else:
+                if any(sub.unique_id == mac for sub in server.subentries.values()):
+                    errors["mac"] = "phone_exists"
+                else:
+                    phone = self._phone_or_errors(mac, user_input, errors)
+                    if phone is not None:
+                        self.hass.config_entries.async_add_subentry(
+                            server, phone_subentry(phone)
+                        )
+                        return self.async_abort(reason="phone_added")
+        schema = vol.Schema(
+            {
+                vol.Required("mac"): TEXT,
+                vol.Required("model", default="7960"): model_selector(),
+                vol.Optional("label", default=""): TEXT,
+            }
+        )
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="add_phone", data_schema=schema, errors=errors
+        )
+
+    @staticmethod
+    def _phone_or_errors(
+        mac: str, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> PhoneConfig | None:
+        """Validate a new phone; put a refusal on the field it is about."""
+        try:
+            return PhoneConfig(
+                mac=mac,
+                model=user_input["model"],
+                label=str(user_input.get("label", "")).strip(),
+            )
+        except ProvisioningError as err:
+            field = err.field if err.field in {"model", "label"} else "base"
+            errors[field] = f"invalid_{field}"
+            return None
+
     # Discovered phones ------------------------------------------------------------
 
     async def async_step_integration_discovery(
@@ -274,14 +352,18 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
         model = str(discovery_info.get("model") or "")
         file = str(discovery_info.get("file") or "")
         if model not in MODELS:
-            model = "7960" if file.lower().endswith("cnf") else "79xx"
+            # SIP<MAC>.cnf is only read by a 7940/7960; a 79x0 is the best
+            # guess then. Otherwise the request did not say which model.
+            model = "7960" if file.lower().endswith("cnf") else ""
         self._discovered = {
             "mac": mac,
+            "mac_display": dr.format_mac(mac),
             "ip": str(discovery_info.get("ip") or "?"),
             "model": model,
+            "name": f"Cisco {model}" if model else "A Cisco IP phone",
         }
         self.context["title_placeholders"] = {
-            "model": model,
+            "name": self._discovered["name"],
             "ip": self._discovered["ip"],
         }
         return await self.async_step_discovery_confirm()
@@ -295,18 +377,10 @@ class CiscoPhoneConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="no_server")
         mac = self._discovered["mac"]
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {**self._discovered, "error": ""}
+        placeholders: dict[str, str] = dict(self._discovered)
         if user_input is not None:
-            try:
-                phone = PhoneConfig(
-                    mac=mac,
-                    model=user_input["model"],
-                    label=user_input.get("label", ""),
-                )
-            except ProvisioningError as err:
-                errors["base"] = "invalid_setting"
-                placeholders["error"] = str(err)
-            else:
+            phone = self._phone_or_errors(mac, user_input, errors)
+            if phone is not None:
                 self.hass.config_entries.async_add_subentry(
                     server, phone_subentry(phone)
                 )
