@@ -23,7 +23,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_TFTP_PORT,
     DOMAIN,
 )
-from custom_components.cisco_ip_phone.coordinator import ServerCounters
+from custom_components.cisco_ip_phone.hub import ServerCounters
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     EventKind,
     TransferEvent,
@@ -314,7 +314,7 @@ async def test_observations_survive_unload_and_setup(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     hub = mock_config_entry.runtime_data
-    hub._handle_transfer(
+    hub.feed_transfer(
         TransferEvent(
             kind=EventKind.FAILED,
             client=("192.168.1.60", 50000),
