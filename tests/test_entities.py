@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cisco_ip_phone.const import DOMAIN
+from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
 from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneObservation,
     ProvisioningState,
@@ -171,13 +172,16 @@ async def test_event_entity_fires_with_file_and_reason(
 ) -> None:
     hub = init_integration.runtime_data
     observation = PhoneObservation.from_dict(OBSERVATION)
-    hub._process(
-        [
-            TrackerEvent("state_changed", PHONE_MAC, observation),
-            TrackerEvent(
-                "error", PHONE_MAC, observation, "SIP00113A4B5C6D.cnf", "rejected"
+    hub.server._emit(
+        EngineUpdate(
+            events=(
+                TrackerEvent("state_changed", PHONE_MAC, observation),
+                TrackerEvent(
+                    "error", PHONE_MAC, observation, "SIP00113A4B5C6D.cnf", "rejected"
+                ),
             ),
-        ]
+            macs=frozenset({PHONE_MAC}),
+        )
     )
     await hass.async_block_till_done()
     state = hass.states.get("event.desk_provisioning")
