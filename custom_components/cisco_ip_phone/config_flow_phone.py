@@ -85,7 +85,7 @@ def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneCo
             Line(**{name: str(values.get(name, "")).strip() for name in LINE_FIELDS})
         )
     port = user_input.get("proxy_port")
-    return PhoneConfig(
+    phone = PhoneConfig(
         mac=identity["mac"],
         model=identity["model"],
         label=identity.get("label", ""),
@@ -94,6 +94,9 @@ def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneCo
         proxy_port=int(port) if port is not None else None,
         image=str(user_input.get("image", "")).strip(),
     )
+    for limit in phone.limit_errors():
+        raise limit  # the form refuses what the phone would cut or ignore
+    return phone
 
 
 class PhoneSubentryFlowHandler(ConfigSubentryFlow):
