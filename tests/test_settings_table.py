@@ -171,3 +171,12 @@ async def test_options_form_refuses_an_unknown_time_zone(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"time_zone": "invalid_setting"}
     assert "GMT" in result["description_placeholders"]["error"]
+
+
+def test_xml_phones_are_told_udp_like_every_public_template() -> None:
+    """Item 5: SEP<MAC>.cnf.xml of a 79x1 carries <transportLayerProtocol>."""
+    phone = PhoneConfig(mac="001122334466", model="7941", lines=(Line("202"),))
+    xml = render_files(ServerSettings(), [phone])["SEP001122334466.cnf.xml"]
+    assert b"<transportLayerProtocol>2</transportLayerProtocol>" in xml.content
+    tcp = render_files(ServerSettings(transport="tcp"), [phone])
+    assert b"<transportLayerProtocol>1<" in tcp["SEP001122334466.cnf.xml"].content

@@ -12,6 +12,7 @@ registered.
 
 from __future__ import annotations
 
+from ..settings.identity import Family
 from ..settings.models import (
     MONTHS,
     UNPROVISIONED,
@@ -22,6 +23,7 @@ from ..settings.models import (
     check_image,
     check_sync,
 )
+from ..settings.table import SERVER, SERVER_ROWS
 from .cnf_syntax import CnfValue, format_time, write_cnf
 
 DIAL_TEMPLATE = "dialplan"
@@ -72,6 +74,14 @@ def sip_default_pairs(settings: ServerSettings) -> list[tuple[str, CnfValue]]:
         ("directory_url", s.directory_url),
         ("services_url", s.services_url),
         ("logo_url", s.logo_url),
+    ]
+    # Settings added after the first release follow, in table order, so a
+    # file written before them keeps its lines. Always written: a value left
+    # out keeps whatever the phone has in flash.
+    pairs += [
+        (row.cnf_key, getattr(s, row.key))
+        for row in SERVER_ROWS[SERVER_ROWS.index(SERVER["logo_url"]) + 1 :]
+        if row.cnf_key and Family.F79X0 in row.families
     ]
     return pairs
 

@@ -25,6 +25,7 @@ from ..settings.models import (
 
 DIALPLAN_FILE = "dialplan.xml"
 SECURED_SIP_PORT = 5061  # TLS port; TLS itself is not configured here
+TRANSPORTS = {"tcp": 1, "udp": 2}  # transportLayerProtocol codes (UCM)
 
 
 def _to_bytes(root: ET.Element) -> bytes:
@@ -112,6 +113,15 @@ def render_sep_xml(
     )
     profile = _add(root, "sipProfile")
     proxies = _add(profile, "sipProxies")
+    _add_all(
+        proxies,
+        [
+            ("backupProxy", s.proxy_backup),
+            ("backupProxyPort", s.proxy_backup_port),
+            ("emergencyProxy", s.proxy_emergency),
+            ("emergencyProxyPort", s.proxy_emergency_port),
+        ],
+    )
     if s.outbound_proxy:
         _add_all(
             proxies,
@@ -126,7 +136,10 @@ def render_sep_xml(
     _add_all(
         profile,
         [
+            ("enableVad", s.enable_vad),
             ("preferredCodec", s.preferred_codec.value),
+            ("dtmfAvtPayload", s.dtmf_avt_payload),
+            ("dtmfOutofBand", s.dtmf_outofband),
             ("phoneLabel", phone.label),
             ("natEnabled", s.nat_enable),
             ("natAddress", s.nat_address),
@@ -160,6 +173,9 @@ def render_sep_xml(
     )
     _add(_add(root, "commonProfile"), "phonePassword", password)
     _add(root, "loadInformation", image)
+    # Every public template writes it (Asterisk needs UDP); without it the
+    # phone's own default applies, which one of them documents as TCP.
+    _add(root, "transportLayerProtocol", TRANSPORTS[s.transport])
     for tag, url in (
         ("directoryURL", s.directory_url),
         ("servicesURL", s.services_url),

@@ -296,6 +296,32 @@ class ServerSettings:
     directory_url: str = ""
     services_url: str = ""
     logo_url: str = ""
+    transport: str = "udp"
+    proxy_backup: str = ""
+    proxy_backup_port: int = 5060
+    proxy_emergency: str = ""
+    proxy_emergency_port: int = 5060
+    dtmf_inband: bool = True
+    dtmf_outofband: str = "avt"
+    dtmf_avt_payload: int = 101
+    enable_vad: bool = False
+    tos_media: int = 5
+    remote_party_id: bool = False
+    user_info: str = "none"
+    call_waiting: int = 1
+    callerid_blocking: int = 0
+    anonymous_call_block: int = 0
+    dnd_control: int = 0
+    cnf_join_enable: bool = True
+    semi_attended_transfer: bool = True
+    autocomplete: bool = True
+    timer_t1: int = 500
+    timer_t2: int = 4000
+    sip_retx: int = 10
+    sip_invite_retx: int = 6
+    phone_prompt: str = "SIP Phone"
+    http_proxy_addr: str = ""
+    http_proxy_port: int = 80
 
     def __post_init__(self) -> None:
         for row in table.SERVER_ROWS:

@@ -182,14 +182,14 @@ def _feature(key: str, default: int, help_: str) -> Setting:
     """Return a 79x0 call feature: 0 off, 1 on, 2 off and locked, 3 on and locked."""
     return _row(
         key, Kind.INT, default, help_, low=0, high=3, cnf_key=key,
-        families=CNF_ONLY, section=Section.FEATURES,
+        families=CNF_ONLY, section=Section.FEATURES, form=False,
     )  # fmt: skip
 
 
 def _timer(key: str, default: int, low: int, high: int, help_: str) -> Setting:
     return _row(
         key, Kind.INT, default, help_, low=low, high=high, cnf_key=key,
-        families=CNF_ONLY, section=Section.SIP_TIMERS,
+        families=CNF_ONLY, section=Section.SIP_TIMERS, form=False,
     )  # fmt: skip
 
 
@@ -291,6 +291,61 @@ SERVER_ROWS: tuple[Setting, ...] = (
          section=S.URLS, cnf_key="services_url", xml_path="servicesURL"),
     _row("logo_url", Kind.URL, "", "Idle-screen logo (BMP) of the 7940/7960.",
          section=S.URLS, cnf_key="logo_url", families=CNF_ONLY),
+    # --- added for real deployments (issue #13); appended so older files keep
+    # their lines. Defaults are the phone's own (Cisco's sample SIPDefault.cnf).
+    _row("transport", Kind.CHOICE, "udp", "SIP transport of the XML phones.",
+         section=S.PROXIES, choices=("udp", "tcp"), families=XML_ONLY,
+         xml_path="transportLayerProtocol", form=False),
+    _row("proxy_backup", Kind.HOST, "", "Backup proxy when the SIP server fails.",
+         section=S.PROXIES, cnf_key="proxy_backup", form=False,
+         xml_path="sipProfile/sipProxies/backupProxy"),
+    _row("proxy_backup_port", P, 5060, "Port of the backup proxy.",
+         section=S.PROXIES, cnf_key="proxy_backup_port", form=False,
+         xml_path="sipProfile/sipProxies/backupProxyPort"),
+    _row("proxy_emergency", Kind.HOST, "", "Proxy for emergency calls.",
+         section=S.PROXIES, cnf_key="proxy_emergency", form=False,
+         xml_path="sipProfile/sipProxies/emergencyProxy"),
+    _row("proxy_emergency_port", P, 5060, "Port of the emergency proxy.",
+         section=S.PROXIES, cnf_key="proxy_emergency_port", form=False,
+         xml_path="sipProfile/sipProxies/emergencyProxyPort"),
+    _flag("dtmf_inband", True, "Send DTMF tones in the audio.", section=S.AUDIO,
+          families=CNF_ONLY, form=False),
+    _row("dtmf_outofband", Kind.CHOICE, "avt", "Send DTMF as RFC 2833 events.",
+         section=S.AUDIO, choices=("none", "avt", "avt_always"),
+         cnf_key="dtmf_outofband", xml_path="sipProfile/dtmfOutofBand", form=False),
+    _row("dtmf_avt_payload", Kind.INT, 101, "RTP payload type of DTMF events.",
+         section=S.AUDIO, low=96, high=127, cnf_key="dtmf_avt_payload",
+         xml_path="sipProfile/dtmfAvtPayload", form=False),
+    _flag("enable_vad", False, "Voice activity detection (silence suppression).",
+          section=S.AUDIO, xml_path="sipProfile/enableVad", form=False),
+    _row("tos_media", Kind.INT, 5, "IP precedence of RTP packets.",
+         section=S.AUDIO, low=0, high=5, cnf_key="tos_media", families=CNF_ONLY,
+         form=False),
+    _flag("remote_party_id", False, "Send a Remote-Party-ID header.",
+          section=S.FEATURES, families=CNF_ONLY, form=False),
+    _row("user_info", Kind.CHOICE, "none", "user= parameter of the REGISTER.",
+         section=S.FEATURES, choices=("none", "phone", "ip"), cnf_key="user_info",
+         families=CNF_ONLY, form=False),
+    _feature("call_waiting", 1, "Call waiting (2/3: locked off/on)."),
+    _feature("callerid_blocking", 0, "Hide caller ID (2/3: locked off/on)."),
+    _feature("anonymous_call_block", 0, "Refuse anonymous calls (2/3: locked)."),
+    _feature("dnd_control", 0, "Do not disturb (2/3: locked off/on)."),
+    _flag("cnf_join_enable", True, "Join the parties when the conference host "
+          "hangs up.", section=S.FEATURES, families=CNF_ONLY, form=False),
+    _flag("semi_attended_transfer", True, "Transfer while the target rings.",
+          section=S.FEATURES, families=CNF_ONLY, form=False),
+    _flag("autocomplete", True, "Complete numbers while dialling.",
+          section=S.FEATURES, families=CNF_ONLY, form=False),
+    _timer("timer_t1", 500, 100, 60000, "SIP T1 timer (ms)."),
+    _timer("timer_t2", 4000, 100, 60000, "SIP T2 timer (ms)."),
+    _timer("sip_retx", 10, 0, 10, "Retransmissions of other SIP requests."),
+    _timer("sip_invite_retx", 6, 0, 6, "Retransmissions of an INVITE."),
+    _row("phone_prompt", T, "SIP Phone", "Prompt of the phone's telnet console.",
+         max_len=15, cnf_key="phone_prompt", families=CNF_ONLY, form=False),
+    _row("http_proxy_addr", Kind.HOST, "", "HTTP proxy for the URLs above.",
+         section=S.URLS, cnf_key="http_proxy_addr", families=CNF_ONLY, form=False),
+    _row("http_proxy_port", P, 80, "Port of the HTTP proxy.", section=S.URLS,
+         cnf_key="http_proxy_port", families=CNF_ONLY, form=False),
 )  # fmt: skip
 
 PHONE_ROWS: tuple[Setting, ...] = (
