@@ -115,6 +115,12 @@ MODELS: Mapping[str, PhoneModel] = MappingProxyType(
         "7965": _model("7965", Family.F79X5, 6, 436, "45"),
         "7970": _model("7970", Family.F797X, 8, 30006, "70"),
         "7975": _model("7975", Family.F797X, 8, 437, "75"),
+        # Added later, so existing files keep their order. The gigabit
+        # variants and the 7971 run the SIP41 / SIP70 loads (ids: sipcc
+        # PHONE_MODEL_NUMBER_*, real load309/load308 files).
+        "7941G-GE": _model("7941G-GE", Family.F79X1, 2, 309, "41"),
+        "7961G-GE": _model("7961G-GE", Family.F79X1, 6, 308, "41"),
+        "7971": _model("7971", Family.F797X, 8, 119, "70"),
     }
 )
 
