@@ -71,7 +71,12 @@ def sample(row: Setting) -> Any:
 def test_models_have_exactly_the_table_fields() -> None:
     """Server, phone and line models are made of the table's rows."""
     assert [f.name for f in fields(ServerSettings)] == [r.key for r in SERVER_ROWS]
-    phone = {f.name for f in fields(PhoneConfig)} - {"mac", "model", "lines"}
+    phone = {f.name for f in fields(PhoneConfig)} - {
+        "mac",
+        "model",
+        "lines",
+        "overrides",
+    }
     assert phone == {row.key for row in PHONE_ROWS}
     assert [f.name for f in fields(Line)] == [row.key for row in LINE_ROWS]
     defaults = ServerSettings()

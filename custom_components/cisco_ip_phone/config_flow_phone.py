@@ -81,8 +81,15 @@ def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneCo
         values = user_input.get(f"line_{index + 1}") or {}
         if not str(values.get("name", "")).strip():
             continue
+        text = {name: str(values.get(name, "")).strip() for name in LINE_FIELDS}
         lines.append(
-            Line(**{name: str(values.get(name, "")).strip() for name in LINE_FIELDS})
+            Line(
+                name=text["name"],
+                auth_name=text["auth_name"],
+                password=text["password"],
+                display_name=text["display_name"],
+                short_name=text["short_name"],
+            )
         )
     port = user_input.get("proxy_port")
     phone = PhoneConfig(

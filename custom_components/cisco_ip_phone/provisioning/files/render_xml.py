@@ -159,8 +159,8 @@ def render_sep_xml(
             [
                 ("featureID", 9),
                 ("featureLabel", line.short_name or line.name),
-                ("proxy", address),
-                ("port", port),
+                ("proxy", line.proxy_address or address),
+                ("port", line.proxy_port if line.proxy_port is not None else port),
                 ("name", line.name),
                 ("displayName", line.display_name),
                 ("authName", line.effective_auth_name),
@@ -179,6 +179,8 @@ def render_sep_xml(
     for tag, url in (
         ("directoryURL", s.directory_url),
         ("servicesURL", s.services_url),
+        ("authenticationURL", s.authentication_url),
+        ("idleURL", s.idle_url),
     ):
         if url:
             _add(root, tag, url)

@@ -9,6 +9,7 @@ trust every value. A value that could break a generated file (a quote, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 import re
 from types import MappingProxyType
@@ -114,6 +115,8 @@ class Line:
     password: str = ""
     display_name: str = ""
     short_name: str = ""
+    proxy_address: str = ""
+    proxy_port: int | None = None
 
     def __post_init__(self) -> None:
         check_pattern(
@@ -136,8 +139,10 @@ class Line:
                 _AUTH_NAME,
                 "an authentication name (1-64 characters, no spaces, quotes or ';')",
             )
-        for key in ("password", "display_name", "short_name"):
+        for key in ("password", "display_name", "short_name", "proxy_address"):
             table.LINE[key].check(getattr(self, key), f"line.{key}")
+        if self.proxy_port is not None:
+            table.LINE["proxy_port"].check(self.proxy_port, "line.proxy_port")
 
     @property
     def effective_auth_name(self) -> str:
@@ -156,10 +161,17 @@ class Line:
             password=mapping.get("password", ""),
             display_name=mapping.get("display_name", ""),
             short_name=mapping.get("short_name", ""),
+            proxy_address=mapping.get("proxy_address", ""),
+            proxy_port=mapping.get("proxy_port"),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return plain_dict(self)
+        """Return the stored form; unset later additions are left out."""
+        data = plain_dict(self)
+        for key in ("proxy_address", "proxy_port"):
+            if data[key] in ("", None):
+                del data[key]
+        return data
 
 
 DEFAULT_IMAGE_79X0 = "P0S3-8-12-00"
@@ -181,9 +193,11 @@ class PhoneConfig:
     image: str = ""
     dial_plan: bool = True
     phone_password: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac", normalize_mac(self.mac))
+        object.__setattr__(self, "overrides", check_overrides(self.overrides))
         model = get_model(self.model)
         table.PHONE["label"].check(self.label)
         lines: object = self.lines
@@ -238,10 +252,35 @@ class PhoneConfig:
             image=mapping.get("image", ""),
             dial_plan=mapping.get("dial_plan", True),
             phone_password=mapping.get("phone_password"),
+            overrides=require_mapping(mapping.get("overrides", {}), "overrides"),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return plain_dict(self)
+        """Return the stored form; no ``overrides`` key when there are none."""
+        data = plain_dict(self)
+        if not data["overrides"]:
+            del data["overrides"]
+        return data
+
+
+# Server settings a phone may not override: it has its own field for them
+# (``image``) or they are files shared by every phone.
+NOT_OVERRIDABLE = frozenset({"image_79x0", "xml_images", "dial_plan", "ring_tones"})
+
+
+def check_overrides(values: object) -> Mapping[str, Any]:
+    """Return a phone's overrides of server settings, each checked by its row."""
+    mapping = require_mapping(values, "overrides")
+    checked: dict[str, Any] = {}
+    for key, value in sorted(mapping.items()):
+        row = table.SERVER.get(key)
+        if row is None or key in NOT_OVERRIDABLE or row.kind is table.Kind.STRUCT:
+            raise SettingsError(
+                f"overrides: {key!r} is not a setting a phone can override",
+                field=f"overrides.{key}",
+            )
+        checked[key] = row.check(value, key)
+    return MappingProxyType(checked)
 
 
 def _default_dst_start() -> DstRule:
@@ -320,6 +359,8 @@ class ServerSettings:
     sip_retx: int = 10
     sip_invite_retx: int = 6
     phone_prompt: str = "SIP Phone"
+    authentication_url: str = ""
+    idle_url: str = ""
     http_proxy_addr: str = ""
     http_proxy_port: int = 80
 
@@ -389,6 +430,17 @@ class ServerSettings:
         object.__setattr__(
             self, "xml_images", MappingProxyType(dict(sorted(self.xml_images.items())))
         )
+
+    def for_phone(
+        self, phone: PhoneConfig, extra: Mapping[str, Any] | None = None
+    ) -> ServerSettings:
+        """Return the settings one phone gets: its overrides, then ``extra``.
+
+        ``extra`` is what the integration fills in per phone (for example
+        the phone-services URLs); it is checked like a stored override.
+        """
+        changes = {**phone.overrides, **check_overrides(extra or {})}
+        return dataclasses.replace(self, **changes) if changes else self
 
     def image_for(self, phone: PhoneConfig) -> str:
         """Return the firmware a phone should run ("" if none is configured)."""

@@ -342,6 +342,11 @@ SERVER_ROWS: tuple[Setting, ...] = (
     _timer("sip_invite_retx", 6, 0, 6, "Retransmissions of an INVITE."),
     _row("phone_prompt", T, "SIP Phone", "Prompt of the phone's telnet console.",
          max_len=15, cnf_key="phone_prompt", families=CNF_ONLY, form=False),
+    _row("authentication_url", Kind.URL, "", "URL the phone asks whether a "
+         "push to it is allowed.", section=S.URLS, families=XML_ONLY,
+         xml_path="authenticationURL", form=False),
+    _row("idle_url", Kind.URL, "", "Page shown when the phone is idle.",
+         section=S.URLS, families=XML_ONLY, xml_path="idleURL", form=False),
     _row("http_proxy_addr", Kind.HOST, "", "HTTP proxy for the URLs above.",
          section=S.URLS, cnf_key="http_proxy_addr", families=CNF_ONLY, form=False),
     _row("http_proxy_port", P, 80, "Port of the HTTP proxy.", section=S.URLS,
@@ -382,6 +387,12 @@ LINE_ROWS: tuple[Setting, ...] = (
     _row("short_name", T, "", "Label next to the line key.", scope=Scope.LINE,
          section=S.LINE, max_len=16, cnf_key="lineN_shortname",
          xml_path="sipLines/line/featureLabel"),
+    _row("proxy_address", Kind.HOST, "", "SIP server of this line (empty: the "
+         "phone's).", scope=Scope.LINE, section=S.LINE, cnf_key="proxyN_address",
+         xml_path="sipLines/line/proxy", form=False),
+    _row("proxy_port", P, None, "Port of that SIP server.", scope=Scope.LINE,
+         section=S.LINE, cnf_key="proxyN_port", xml_path="sipLines/line/port",
+         form=False),
 )  # fmt: skip
 
 ROWS: tuple[Setting, ...] = SERVER_ROWS + PHONE_ROWS + LINE_ROWS
