@@ -3,9 +3,10 @@
 A physical 79xx cannot exist in a test run, so this module plays one, as
 faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.1):
 
-* old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and compare the
-  first four characters with their own image; SCCP 3.x refuses to go beyond
-  SIP 6.3 / SCCP 5.x ("Load ID Incorrect", the user's notes);
+* old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and ignore it
+  when its first four characters match their own image (``P0S3`` on SIP,
+  MATRIX; so a SIP phone only leaves through the loader ``P003-…``);
+  SCCP 3.x refuses to go beyond SIP 6.3 / SCCP 5.x ("Load ID Incorrect", the user's notes);
 * the universal application loader hunts ``CTLSEP<MAC>.tlv``,
   ``SEP<MAC>.cnf.xml`` (stops there when found, LOG-TEO), ``SIP<MAC>.cnf``
   (stops when it names an image, the user's log), ``MGC<MAC>.cnf``,
@@ -383,7 +384,9 @@ class SimulatedPhone:
         # Only the line break is dropped: a trailing space stays part of the
         # name, as on real phones (CSCdv19260, reference §2.1).
         target = result.data.decode("latin-1").split("\n", 1)[0].rstrip("\r")
-        if target and target != self.firmware:
+        if target[:4].upper() == self.firmware[:4].upper():
+            return  # MATRIX: same first four characters, no protocol switch
+        if target:
             await self._old_image_load(image, target)
 
     async def _old_image_load(self, image: Image, target: str) -> None:

@@ -31,6 +31,7 @@ from .names import (
     boots_universal_loader,
     expected_loader_name,
     is_firmware_name,
+    os79xx_name,
     parse_image_name,
 )
 from .stages import (
@@ -70,6 +71,7 @@ __all__ = [
     "hop_stages",
     "is_firmware_name",
     "next_hop",
+    "os79xx_name",
     "parse_image_name",
     "parse_loads",
     "plan_hops",
