@@ -6,7 +6,8 @@ faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.
 * old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and ignore it
   when its first four characters match their own image (``P0S3`` on SIP,
   MATRIX; so a SIP phone only leaves through the loader ``P003-…``);
-  SCCP 3.x refuses to go beyond SIP 6.3 / SCCP 5.x ("Load ID Incorrect", the user's notes);
+  SCCP 3.x refuses to go beyond SIP 6.3 / SCCP 5.x ("Load ID Incorrect",
+  the user's notes);
 * the universal application loader hunts ``CTLSEP<MAC>.tlv``,
   ``SEP<MAC>.cnf.xml`` (stops there when found, LOG-TEO), ``SIP<MAC>.cnf``
   (stops when it names an image, the user's log), ``MGC<MAC>.cnf``,
