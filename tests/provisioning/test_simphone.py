@@ -411,7 +411,9 @@ def test_bad_identity_is_refused() -> None:
     with pytest.raises(ValueError, match="MAC"):
         SimulatedPhone("00:11")
     with pytest.raises(ValueError, match="7940/7960"):
-        SimulatedPhone(MAC, model="7970")
+        SimulatedPhone(MAC, model="7906")
+    with pytest.raises(ValueError, match="79x1-class"):
+        SimulatedPhone(MAC, model="7961", firmware="P0S3-8-12-00")
     with pytest.raises(ValueError, match="image"):
         SimulatedPhone(MAC, firmware="firmware")
 
