@@ -342,6 +342,11 @@ async def test_restart_without_a_way_sends_nothing() -> None:
     assert result.outcome is RestartOutcome.UNSUPPORTED
     assert result.method is None
     assert "power-cycle" in result.reason
+    no_line = await restart_phone(
+        "127.0.0.1", model="7960", firmware=None, user="", port=9
+    )
+    assert no_line.outcome is RestartOutcome.UNSUPPORTED
+    assert "line 1" in no_line.reason
 
 
 async def test_restart_of_an_offline_phone_fails_at_once() -> None:

@@ -193,7 +193,8 @@ async def restart_phone(
 ) -> RestartResult:
     """Ask the phone to restart with the method its stack acts on.
 
-    ``user`` is line 1's name (the phone answers 404 to any other). ``full``
+    ``user`` is line 1's name (the phone answers 404 to any other; empty:
+    nothing is sent). ``full``
     asks a 79x1-class phone for a reboot (``reset``, e.g. between firmware
     hops) instead of a configuration restart; a 7940/7960 always reboots
     when its sync value changed. Returns within about ``timeout`` seconds.
@@ -203,6 +204,13 @@ async def restart_phone(
     )
     if capability.method is None:
         return RestartResult(RestartOutcome.UNSUPPORTED, None, capability.reason)
+    if not user:
+        return RestartResult(
+            RestartOutcome.UNSUPPORTED,
+            None,
+            "line 1 has no name: the phone accepts a NOTIFY only for line 1's "
+            "name (404 otherwise): fill in line 1 or power-cycle the phone",
+        )
     if capability.method is RestartMethod.CHECK_SYNC:
         answer = await send_check_sync(
             host, port=port, user=user, local_host=local_host, timeout=timeout, t1=t1
