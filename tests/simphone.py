@@ -46,6 +46,7 @@ from xml.etree import ElementTree
 
 from tests.simphone_sip import SipListener
 from tests.simphone_tftp import TftpResult, tftp_read
+from tests.simphone_web import serve
 
 MODEL_IDS: Mapping[str, int] = {"7960": 7, "7940": 8}
 # 79x1-class models and their device-type numbers (xml_elements.md §5).
@@ -312,6 +313,7 @@ class SimulatedPhone:
         self._sip_port_wanted = sip_port
         self._sip: asyncio.DatagramTransport | None = None
         self.sip_stack: SipListener | None = None
+        self._web: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._report = BootReport()
 
@@ -364,8 +366,17 @@ class SimulatedPhone:
             local_addr=(self.server[0], self._sip_port_wanted),
         )
 
+    async def start_web(self) -> int:
+        """Start its web server (device-information page); return the port."""
+        self._web = await serve(self, self.server[0])
+        return int(self._web.sockets[0].getsockname()[1])
+
     async def stop(self) -> None:
-        """Close the SIP socket and wait for any check-sync work to end."""
+        """Close the SIP socket and web server; wait for check-sync work to end."""
+        if self._web is not None:
+            self._web.close()
+            await self._web.wait_closed()
+            self._web = None
         if self._sip is not None:
             self._sip.close()
             self._sip = None
