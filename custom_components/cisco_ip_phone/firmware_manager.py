@@ -46,8 +46,8 @@ from .provisioning.firmware.upgrade import (
 )
 from .provisioning.ftp.server import FtpEvent
 from .provisioning.server import EngineUpdate
-from .provisioning.settings.models import ProvisioningError
-from .provisioning.sip.notify import NotifyResult, send_check_sync
+from .provisioning.settings.models import ProvisioningError, SettingsError
+from .provisioning.sip.restart import RestartOutcome, RestartResult, restart_phone
 from .provisioning.sip.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
 from .provisioning.tftp import TransferEvent
 from .provisioning.tracking.files import FileKind, classify_request
@@ -56,7 +56,6 @@ from .provisioning.tracking.tracker import ProvisioningState, TrackerEvent
 if TYPE_CHECKING:
     from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 
-DEFAULT_SIP_USER: Final = "cisco"
 # The first request of a boot: a resync that reached syncinfo.xml succeeded.
 BOOT_FILES: Final = frozenset({FileKind.TRUST_LIST, FileKind.OS79XX})
 
@@ -482,15 +481,30 @@ class FirmwareManager:
         )
         self._notify(mac)
 
-    async def _async_notify(self, mac: str, ip: str) -> NotifyResult:
-        port = self.hub.server_config.settings.voip_control_port
-        user = _sip_user(self.hub.phones[mac])
-        result = await send_check_sync(ip, port=port, user=user)
-        LOGGER.debug("Check-sync to %s: %s %s", mac, result.status, result.reason)
+    async def _async_notify(self, mac: str, ip: str) -> RestartResult:
+        # The engine picks check-sync or service-control for the model and
+        # firmware; a request that did not get through fails the resync now.
+        phone = self.hub.phones[mac]
+        seen = self.hub.observation(mac)
+        try:
+            result = await restart_phone(
+                ip,
+                model=phone.config.model,
+                firmware=seen.firmware if seen is not None else None,
+                user=_sip_user(phone),
+                port=self.hub.server_config.settings.voip_control_port,
+                full=mac in self.jobs,
+            )
+        except SettingsError as err:
+            result = RestartResult(RestartOutcome.UNSUPPORTED, None, str(err))
+        LOGGER.debug("Restart of %s: %s %s", mac, result.outcome, result.reason)
+        if not result.sent and self.resyncs.fail(mac, result.reason) is not None:
+            LOGGER.warning("Phone %s did not follow the resync: %s", mac, result.reason)
+            self._notify(mac)
         return result
 
 
 def _sip_user(phone: PhoneEntry) -> str:
-    """Return the user part of the NOTIFY's request URI: line 1, as Cisco does."""
+    """Return the NOTIFY's user: line 1's name, the only one the phone accepts."""
     lines = phone.config.lines
-    return lines[0].name if lines and lines[0].name.isalnum() else DEFAULT_SIP_USER
+    return lines[0].name if lines else ""

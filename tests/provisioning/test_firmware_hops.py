@@ -166,11 +166,23 @@ def test_rule_sip_7_plus_is_direct(full_root: Path, current: str) -> None:
     ]
 
 
-def test_rule_sccp_5_converts_straight_to_sip(full_root: Path) -> None:
+def test_rule_sccp_5_goes_through_the_loader_in_load_information(
+    full_root: Path,
+) -> None:
+    """Issue #13 item 3: never P0S3-8-12-00 through OS79XX.TXT (no such file)."""
     hops = plan_hops("P00305000300", "P0S3-8-12-00", scan_catalog(full_root))
     assert summary(hops) == [
-        ("P0S3-8-12-00", Mechanism.OS79XX, SIP_812_SET, "sccp-5"),
+        ("P003-8-12-00", Mechanism.CONFIG, ("P003-8-12-00.sbn",), "sccp-5-loader"),
+        ("P0S3-8-12-00", Mechanism.CONFIG, SIP_812_SET, "loader-to-target"),
     ]
+    assert all(hop.mechanism is not Mechanism.OS79XX for hop in hops)
+
+
+def test_every_enabled_hop_rule_names_its_source() -> None:
+    for rule in HOP_RULES:
+        assert rule.source.strip(), rule.rule_id
+        if rule.source.startswith(("no source", "unconfirmed")):
+            assert not rule.enabled, rule.rule_id
 
 
 @pytest.mark.parametrize("current", ["P00306000400", "P00308010200", "P0030801SR02"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import hashlib
 from typing import Any
 
+from ..firmware.names import os79xx_name
 from ..settings.models import (
     ConfigStyle,
     PhoneConfig,
@@ -113,7 +114,7 @@ def render_files(
     files: list[GeneratedFile] = [
         GeneratedFile(SIP_DEFAULT, render_sip_default(settings)),
         GeneratedFile(XML_DEFAULT, render_xml_default(settings)),
-        GeneratedFile(OS79XX, render_os79xx(settings.image_79x0)),
+        GeneratedFile(OS79XX, render_os79xx(os79xx_name(settings.image_79x0))),
         GeneratedFile(RINGLIST_DAT, render_ringlist_dat(settings.ring_tones)),
         GeneratedFile(RINGLIST_XML, render_ringlist_xml(settings.ring_tones)),
     ]

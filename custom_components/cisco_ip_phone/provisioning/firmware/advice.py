@@ -11,7 +11,8 @@ from typing import Final
 
 from ..errors import ProvisioningError
 from .catalog import FirmwareCatalog
-from .hops import Hop, Mechanism, PlanError, next_hop, plan_hops
+from .hop_rules import Mechanism
+from .hops import Hop, PlanError, next_hop, plan_hops
 from .names import FirmwareNameError, Protocol, Role, parse_image_name
 from .upgrade import UpgradeJob, UpgradeStatus
 
