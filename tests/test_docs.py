@@ -360,7 +360,9 @@ def _shown(value: object, labels: dict[str, str]) -> str:
 def test_documented_option_defaults_match_the_code() -> None:
     """The Default column of the options table is what ServerSettings uses."""
     strings = translations()
-    tree = ast.parse((INTEGRATION / "provisioning" / "settings" / "models.py").read_text())
+    tree = ast.parse(
+        (INTEGRATION / "provisioning" / "settings" / "models.py").read_text()
+    )
     names = _module_names(tree)
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     checked = 0

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from custom_components.cisco_ip_phone.provisioning.__main__ import build_parser
-from custom_components.cisco_ip_phone.provisioning.cli.common import listen_address
 from custom_components.cisco_ip_phone.provisioning.cli import tftp as cli
+from custom_components.cisco_ip_phone.provisioning.cli.common import listen_address
 from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     ContentSource,
     EventKind,
