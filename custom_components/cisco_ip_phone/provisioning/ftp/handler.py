@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import errno
 import hmac
+import ipaddress
 import logging
 import math
 import os
@@ -82,6 +83,8 @@ class SessionMixin:
     authorizer: Any
     ioloop: Any
     login_timeout: float
+    max_connections_per_address: int
+    exempt_loopback: bool
     handle_error: Callable[[], None]
     # pyftpdlib's prefix carries the user name, which may be a mistyped
     # password: the address is enough to tell sessions apart.
@@ -102,7 +105,7 @@ class SessionMixin:
         self._uploads = set()
         self._lockout_started: float | None = None
         self._login_timer: Any = None
-        if self._refuse_if_locked():
+        if self._refuse_if_locked() or self._refuse_if_crowded():
             return
         super().handle()  # type: ignore[misc]
         if not self._closed and not self._closing:
@@ -121,6 +124,23 @@ class SessionMixin:
             "421 Too many failed logins from your address; "
             f"try again in {math.ceil(remaining)} s."
         )
+        self.close_when_done()
+        return True
+
+    def _refuse_if_crowded(self) -> bool:
+        """One address may hold ``max_connections_per_address`` connections.
+
+        Loopback is exempt: it can only be this host (local tools, the
+        benchmark), and the lockout still applies to it.
+        """
+        ip = self.remote_ip
+        if self.exempt_loopback and ipaddress.ip_address(ip).is_loopback:
+            return False
+        held = sum(1 for s in self.context.sessions if s.remote_ip == ip)
+        if held <= self.max_connections_per_address:
+            return False
+        self.context.stats.add(refused_connections=1)
+        self.respond("421 Too many connections from your address.")
         self.close_when_done()
         return True
 
@@ -338,6 +358,8 @@ def build_handler(
         "banner": BANNER,
         "timeout": settings.idle_timeout,
         "login_timeout": settings.login_timeout,
+        "max_connections_per_address": settings.max_connections_per_address,
+        "exempt_loopback": settings.exempt_loopback,
         "auth_failed_timeout": settings.auth_failed_delay,
         "max_login_attempts": settings.max_login_attempts,
         "masquerade_address": settings.masquerade_address,

@@ -259,7 +259,6 @@ class FtpServer:
             ioloop.close()
             raise
         server.max_cons = settings.max_connections
-        server.max_cons_per_ip = settings.max_connections_per_address
         self._port = int(sock.getsockname()[1])
         self._waker = _Waker(ioloop)
         self._ioloop = ioloop

@@ -90,6 +90,8 @@ class FtpSettings:
     # may hold, and how long a connection may stay without logging in.
     max_connections_per_address: int = 8
     login_timeout: float = 20.0
+    # Loopback can only be this host: not held to the per-address cap.
+    exempt_loopback: bool = True
 
     def __post_init__(self) -> None:
         if not self.host:
@@ -203,6 +205,7 @@ class FtpSettings:
             "max_connections": self.max_connections,
             "max_connections_per_address": self.max_connections_per_address,
             "login_timeout": self.login_timeout,
+            "exempt_loopback": self.exempt_loopback,
         }
 
     def __repr__(self) -> str:
