@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN, LOGGER
 from .firmware_issues import (
@@ -409,7 +409,10 @@ class FirmwareManager:
     # Actions --------
 
     def _error(self, key: str, mac: str, **placeholders: str) -> HomeAssistantError:
-        return HomeAssistantError(
+        # Every refusal here is something the user can fix (a phone not seen
+        # yet, a version, a file to upload): a validation error, logged once
+        # by Home Assistant as one line, never as an "unexpected" traceback.
+        return ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=key,
             translation_placeholders={"phone": self._title(mac), **placeholders},
