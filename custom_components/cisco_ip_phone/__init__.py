@@ -9,6 +9,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .firmware_issues import async_delete_all_issues
 from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .hub_store import HubStore
 from .provisioning.settings.models import ProvisioningError
@@ -78,8 +79,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> None:
-    """Delete the stored observations of a removed server."""
+    """Delete the stored observations and every repair issue of a removed server.
+
+    Its issues (one server per Home Assistant) can no longer be fixed, and
+    must not greet the user who adds the integration again.
+    """
     await HubStore(hass, entry).async_remove()
+    async_delete_all_issues(hass)
 
 
 async def async_remove_config_entry_device(

@@ -27,6 +27,7 @@ from homeassistant.helpers.storage import STORAGE_DIR
 from .coalesce import Coalescer
 from .const import DISCOVERY_COOLDOWN, DOMAIN, FTPS_STORAGE_NAME, LOGGER, TICK_INTERVAL
 from .devices import DeviceKeeper
+from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
 from .phone_entry import PhoneEntry, phones_from_entry
 from .provisioning.files.render import GeneratedFile, render_files
@@ -328,6 +329,8 @@ class CiscoPhoneHub:
                 for listener in list(self._added_listeners):
                     listener(phone.subentry_id, phone)
                 self.firmware.phone_added(mac)
+        for mac in old.keys() - self.phones.keys():
+            async_delete_phone_issues(self.hass, mac)
         return True
 
     @callback
