@@ -43,7 +43,7 @@ from .ha_common import PHONE_MAC, phone_data, server_data
 pytest_plugins = ["tests.fixtures_ha"]
 
 OPTION = "image_79x0"  # "Firmware of 7940/7960 phones"
-SENSOR = "sensor.study_firmware"
+SENSOR = "sensor.study_running_firmware"
 UPDATE = "update.study_firmware"
 
 

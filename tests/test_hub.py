@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -85,13 +86,42 @@ async def test_counters(hass: HomeAssistant, init_integration: MockConfigEntry) 
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
     assert hub.counters.transfers == 1
-    assert hub.counters.errors == 2  # a missing CTL file counts, as documented
+    # The firmware timeout is an error; the missing CTL file is a normal probe.
+    assert hub.counters.errors == 1
     state = hass.states.get("sensor.cisco_ip_phone_provisioning_transfers_served")
     assert state is not None
     assert state.state == "1"
     seen = hass.states.get("sensor.cisco_ip_phone_provisioning_phones_seen")
     assert seen is not None
     assert seen.state == "1"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"CTLSEP{PHONE_MAC}.tlv",
+        f"ITLSEP{PHONE_MAC}.tlv",
+        "ITLFile.tlv",
+        f"MGC{PHONE_MAC}.cnf",
+        "English_United_States/7960-font.xml",
+        "dialplan.xml",
+    ],
+)
+async def test_optional_probes_are_not_errors(
+    hass: HomeAssistant, init_integration: MockConfigEntry, name: str
+) -> None:
+    """What every phone asks for on each boot, present or not, is no error."""
+    hub = init_integration.runtime_data
+    hub.feed_transfer(
+        transfer(name, kind=EventKind.FAILED, outcome=TransferOutcome.NOT_FOUND)
+    )
+    assert hub.counters.errors == 0
+    hub.feed_transfer(
+        transfer(
+            "P0S3-8-12-00.sb2", kind=EventKind.FAILED, outcome=TransferOutcome.NOT_FOUND
+        )
+    )
+    assert hub.counters.errors == 1
 
 
 async def test_config_pending_until_fetched(

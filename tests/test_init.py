@@ -337,6 +337,24 @@ async def test_observations_survive_unload_and_setup(
             timestamp=1_700_000_000.0,
         )
     )
+    hub.feed_transfer(
+        TransferEvent(
+            kind=EventKind.FAILED,
+            client=("192.168.1.60", 50001),
+            requested_name="Doorbell.raw",
+            resolved_name=None,
+            source=None,
+            digest=None,
+            size=None,
+            bytes_sent=0,
+            blocks=0,
+            retransmits=0,
+            duration=0.0,
+            outcome=TransferOutcome.TIMEOUT,
+            error="timeout",
+            timestamp=1_700_000_001.0,
+        )
+    )
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 

@@ -61,6 +61,6 @@ class DeviceKeeper:
                 device.id,
                 sw_version=version,
                 model=phone.model_name,
-                model_id=str(phone.config.model),
+                model_id=phone.product_id,
                 name=wanted[2],
             )

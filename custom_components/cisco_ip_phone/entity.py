@@ -95,7 +95,7 @@ class CiscoPhoneEntity(CiscoHubEntity):
             connections={(CONNECTION_NETWORK_MAC, dr.format_mac(phone.mac))},
             manufacturer=MANUFACTURER,
             model=phone.model_name,
-            model_id=str(phone.config.model),
+            model_id=phone.product_id,
             name=hub.entry.subentries[phone.subentry_id].title,
             sw_version=str(firmware) if firmware else None,
         )

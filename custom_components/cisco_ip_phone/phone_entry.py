@@ -33,6 +33,20 @@ class PhoneEntry:
         return f"IP Phone {self.config.model}"
 
     @property
+    def product_id(self) -> str:
+        """Return Cisco's product number (``CP-7960G``), the device's model id.
+
+        The device page shows "model (model id)": the product number adds
+        what the label under the phone says instead of repeating the model.
+        """
+        model = self.config.model
+        if model.endswith("-GE"):
+            return f"CP-{model}"
+        if model == "7971":
+            return "CP-7971G-GE"  # only ever sold as the gigabit variant
+        return f"CP-{model}G"
+
+    @property
     def main_file(self) -> str:
         """Return the file whose fetch proves the phone read its settings."""
         style = MODELS[self.config.model].config_style

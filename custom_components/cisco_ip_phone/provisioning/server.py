@@ -22,7 +22,14 @@ from .files.render import GeneratedFile
 from .ftp.events import FtpEvent, FtpEventKind
 from .ftp.server import FtpServer
 from .ftp.settings import FtpSettings
-from .tftp import ContentResolver, TftpServer, TftpSettings, TransferEvent
+from .tftp import (
+    ContentResolver,
+    TftpServer,
+    TftpSettings,
+    TransferEvent,
+    TransferOutcome,
+)
+from .tracking.files import is_optional_probe
 from .tracking.tracker import PhoneTracker, TrackerEvent
 
 __all__ = ["EngineUpdate", "ProvisioningServer", "ServerCounters", "UpdateListener"]
@@ -188,7 +195,7 @@ class ProvisioningServer:
         if event.kind == "completed":
             self.counters.transfers += 1
             counted = True
-        elif event.kind == "failed":
+        elif event.kind == "failed" and not _normal_miss(event):
             self.counters.errors += 1
             counted = True
         events = tuple(self.tracker.handle(event))
@@ -238,3 +245,10 @@ class ProvisioningServer:
         if counters is not None:
             self.counters = ServerCounters.from_dict(counters)
         self._seen = len(self.tracker.observations())
+
+
+def _normal_miss(event: TransferEvent) -> bool:
+    """Return whether a failure is only a phone probing for an optional file."""
+    return event.outcome is TransferOutcome.NOT_FOUND and is_optional_probe(
+        event.requested_name
+    )
