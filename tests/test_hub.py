@@ -280,3 +280,11 @@ def test_main_config_file_depends_on_the_model() -> None:
     xml = PhoneEntry("b", PhoneConfig(mac=PHONE_MAC, model="7941"))
     assert cnf.main_file == f"SIP{PHONE_MAC}.cnf"
     assert xml.main_file == f"SEP{PHONE_MAC}.cnf.xml"
+
+
+def test_coordinator_module_keeps_the_old_names() -> None:
+    """Code written against coordinator.py (other branches) keeps working."""
+    from custom_components.cisco_ip_phone import coordinator, hub
+
+    assert coordinator.CiscoPhoneHub is hub.CiscoPhoneHub
+    assert coordinator.PhoneEntry is hub.PhoneEntry

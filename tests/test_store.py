@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 import socket
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -20,7 +21,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import DOMAIN, STORAGE_VERSION
-from custom_components.cisco_ip_phone.hub_store import ISSUE_STATE_DROPPED
+from custom_components.cisco_ip_phone.hub_store import ISSUE_STATE_DROPPED, validate
 
 from .firmware_helpers import SCCP_3, SIP_63, TARGET, make_entry, put_firmware
 from .ha_common import PHONE_MAC
@@ -160,3 +161,28 @@ async def test_failed_setup_leaves_nothing_running(
     # The TFTP port is free again: a retry would not meet our own socket.
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", ports[0]))
+
+
+def test_validate_names_what_it_drops() -> None:
+    assert validate(None, {}).dropped == []
+    assert validate("x", {}).dropped == ["everything (not a mapping)"]
+
+
+async def test_an_unreadable_store_is_dropped_not_the_setup(
+    hass: HomeAssistant, tftp_root: Path
+) -> None:
+    entry = make_entry(tftp_root, model="7960")
+    with patch(
+        "custom_components.cisco_ip_phone.hub_store._EntryStore.async_load",
+        side_effect=ValueError("bad JSON"),
+    ):
+        await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{ISSUE_STATE_DROPPED}_{entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert "unreadable" in issue.translation_placeholders["parts"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

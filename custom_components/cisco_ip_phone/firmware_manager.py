@@ -167,17 +167,33 @@ class FirmwareManager:
     # What the phones are told --------
 
     def _wanted_image(self, mac: str) -> str | None:
-        """Return the image override a phone needs now, if any."""
+        """Return the image a phone's configuration must name now, if any.
+
+        A walk, running or stopped, names its hop's ``config_image``: never
+        a loader, whose ``.loads`` does not exist.
+        """
         job = self.jobs.get(mac)
         phone = self.hub.phones.get(mac)
         if job is None or phone is None:
             return None
         if job.status is not UpgradeStatus.DONE:
-            return job.image
+            return job.config_image
         # Keep what the user chose over the configured image, and the spelling
         # that exists in the root over another spelling of the same release.
         configured = self.hub.server_config.settings.image_for(phone.config)
         return None if configured.lower() == job.target.lower() else job.target
+
+    def _told_image(self, mac: str) -> str | None:
+        """Return the image OS79XX.TXT names to a phone (its hop's, in a walk)."""
+        job = self.jobs.get(mac)
+        wanted = self.hub.images.get(mac)
+        if (
+            job is not None
+            and job.status is not UpgradeStatus.DONE
+            and wanted == job.config_image
+        ):
+            return job.image
+        return wanted
 
     @callback
     def _apply_image(self, mac: str) -> None:
@@ -194,7 +210,7 @@ class FirmwareManager:
             return self._first_step() if name == "os79xx.txt" else None
         try:
             if name == "os79xx.txt":
-                image = self.hub.images.get(mac)
+                image = self._told_image(mac)
                 if image is None:
                     return self._first_step()
                 return GeneratedFile("OS79XX.TXT", render_os79xx(image), mac)
@@ -437,6 +453,17 @@ class FirmwareManager:
         target = version or self.latest_version(mac)
         if not target:
             raise self._error("no_target", mac)
+        running = self.jobs.get(mac)
+        if (
+            running is not None
+            and running.in_progress
+            and not next_hop_only
+            and advice.same_image(running.target, target)
+        ):
+            # Asked again (an automation, a retry after a restart): the walk
+            # already on its way is the answer; planning anew from the
+            # firmware last seen would send the phone back to the first hop.
+            return running
         catalog = await self.async_rescan()
         try:
             job = plan_upgrade(

@@ -55,6 +55,14 @@ def is_newer(latest: str, installed: str) -> bool:
     return new.protocol is not old.protocol or new.version > old.version
 
 
+def same_image(one: str, other: str) -> bool:
+    """Tell whether two names are the same release (any spelling)."""
+    try:
+        return parse_image_name(one).same_release(parse_image_name(other))
+    except FirmwareNameError:
+        return one.lower() == other.lower()
+
+
 def runs_sip(firmware: str | None) -> bool:
     """Tell whether an image is a SIP one (it can be asked to reboot)."""
     try:

@@ -107,7 +107,3 @@ class PendingRequests:
             for event in self._queues.pop(ip, [])
             if now - self._time_of(event) <= horizon
         ]
-
-    def __len__(self) -> int:
-        """Return how many IPs wait for their MAC."""
-        return len(self._queues)
