@@ -142,6 +142,8 @@ def test_rule_sip_5_goes_to_6_3_first(full_root: Path) -> None:
         "loader-to-target",
     ]
     assert hops[0].image == "P0S3-06-3-00"
+    assert "named in image_version" in hops[0].reason
+    assert "named in OS79XX.TXT" in hops[1].reason
 
 
 def test_rule_sip_6_direct_is_a_switch(full_root: Path) -> None:
