@@ -112,15 +112,29 @@ HOP_RULES: Final[tuple[HopRule, ...]] = (
         enabled=False,
     ),
     HopRule(
-        "sip-5-6-loader",
+        "sip-5-to-6.3",
         _SIP,
         _V(5, 0),
+        _V(6, 0),
+        StepKind.RELEASE,
+        Mechanism.OS79XX,
+        "Cisco's SIP upgrade path continues 5.3 → 6.x → 7.x (CME-INST, example "
+        "5.3 → 6.0 → 7.4); 6.3 is the 6.x every loader walk starts from "
+        "(BLOG2005, VI-FW, SIPX-WIKI). A SIP phone takes a P0S3 name from "
+        "image_version (it ignores OS79XX.TXT with its own prefix, MATRIX)",
+        release=(Protocol.SIP, 6, 3),
+    ),
+    HopRule(
+        "sip-6-loader",
+        _SIP,
+        _V(6, 0),
         _V(7, 0),
         StepKind.LOADER,
         Mechanism.OS79XX,
-        "SIP 5.x/6.x cannot read .loads manifests; naming the universal loader "
-        "in OS79XX.TXT boots it, and the loader fetches the target (user's "
-        "notes: 6.3 → P003-08-2-00 → 8.2; voip-info 6.3 → 7.2)",
+        "SIP 6.x cannot read .loads manifests; OS79XX.TXT naming the universal "
+        "loader (P003…, another prefix, so the phone follows it) boots it, and "
+        "the loader fetches the target (BLOG2005 6.3 → P003-07-4-00 → 7.4; "
+        "VI-FW 6.3 → 7.2; user's notes 6.3 → P003-08-2-00 → 8.2)",
     ),
     HopRule(
         "loader-to-target",

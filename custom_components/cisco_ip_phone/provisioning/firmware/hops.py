@@ -330,11 +330,14 @@ def _step(
             what = f"go to {chosen.base}"
         files, missing = _files_for(chosen, entry, rule.mechanism, running)
         image = chosen.base
-    told = (
-        "named in OS79XX.TXT"
-        if rule.mechanism is Mechanism.OS79XX
-        else "named in the phone's configuration"
-    )
+    if rule.mechanism is not Mechanism.OS79XX:
+        told = "named in the phone's configuration"
+    elif image[:4].upper() == running.base[:4].upper():
+        # MATRIX: OS79XX.TXT with the phone's own first four characters is
+        # ignored; a SIP phone takes such a name from image_version.
+        told = "named in image_version (OS79XX.TXT with its own prefix is ignored)"
+    else:
+        told = "named in OS79XX.TXT"
     reason = f"{running.base} → {image}: {what}, {told}, because {rule.source}."
     if missing:
         reason += f" Upload first: {', '.join(missing)}."
