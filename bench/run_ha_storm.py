@@ -909,9 +909,15 @@ def enter_private_network(argv: list[str]) -> None:
     Home Assistant's default integrations (network, zeroconf through the HTTP
     client helper, cloud, analytics) may look beyond the machine; in a private
     namespace nothing but 127.0.0.0/8 exists, so every packet of the run stays
-    on loopback by construction. Needs root and util-linux ``unshare``.
+    on loopback by construction. Multicast is routed to ``lo`` too: the HTTP
+    client helper opens a zeroconf socket that must join 224.0.0.251, and
+    without a route Home Assistant's analytics fails to set up (ENODEV).
+    Needs root, util-linux ``unshare`` and iproute2.
     """
-    script = 'ip link set lo up && exec "$@"'
+    script = (
+        "ip link set lo up && ip link set lo multicast on"
+        ' && ip route add 224.0.0.0/4 dev lo && exec "$@"'
+    )
     os.environ[NETNS_MARK] = "1"
     os.execvp(
         "unshare",
@@ -941,7 +947,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return loop.run_until_complete(task)
     except asyncio.CancelledError:
-        print("interrupted; hass stopped and temporary files removed", flush=True)
+        print("interrupted; hass and the servers were stopped", flush=True)
         return 130
     finally:
         with contextlib.suppress(Exception):
