@@ -180,7 +180,9 @@ async def test_unknown_phone_starts_one_discovery_flow(
     observation = hub.observation(UNKNOWN_MAC)
     assert observation is not None
     again = TrackerEvent("discovered", UNKNOWN_MAC, observation, name, "unknown")
-    other = TrackerEvent("discovered", "001E4A0000CC", observation, name, "unknown")
+    other = TrackerEvent(
+        "discovered", "001E4A0000CC", observation, "SIP001E4A0000CC.cnf", "unknown"
+    )
     with patch(
         "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
     ) as create:
@@ -188,6 +190,31 @@ async def test_unknown_phone_starts_one_discovery_flow(
         hub._discover(other)
         hub._discover(other)
     assert create.call_count == 1
+
+
+async def test_discovery_flood_is_bounded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Issue #11 item 8: random SEP<MAC> requests start few flows, if any."""
+    hub = init_integration.runtime_data
+    with patch(
+        "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
+    ) as create:
+        for index in range(500):
+            # Not a Cisco OUI: never a flow.
+            mac = f"02AB{index:08X}"
+            hub.feed_transfer(
+                transfer(f"SEP{mac}.cnf.xml", kind=EventKind.REQUEST, ip="10.0.0.9")
+            )
+        assert create.call_count == 0
+        for index in range(500):
+            # Cisco OUIs, but a flood: the rate bound caps the flows.
+            mac = f"001E4A{index:06X}"
+            hub.feed_transfer(
+                transfer(f"SEP{mac}.cnf.xml", kind=EventKind.REQUEST, ip="10.0.0.9")
+            )
+        assert 0 < create.call_count <= 25
+    assert len(hub._discovered_at) <= 1024
 
 
 async def test_discovery_can_be_switched_off(
@@ -288,3 +315,15 @@ def test_coordinator_module_keeps_the_old_names() -> None:
 
     assert coordinator.CiscoPhoneHub is hub.CiscoPhoneHub
     assert coordinator.PhoneEntry is hub.PhoneEntry
+
+
+async def test_known_phones_get_the_tftp_reserve(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The TFTP slot reserve (issue #11 item 3) is for configured phones only."""
+    hub = init_integration.runtime_data
+    hub.feed_transfer(transfer(f"SIP{PHONE_MAC}.cnf", ip="192.168.1.60"))
+    hub.feed_transfer(transfer(f"SIP{UNKNOWN_MAC}.cnf", ip="192.168.1.77"))
+    assert hub.server.is_known_client("192.168.1.60")
+    assert not hub.server.is_known_client("192.168.1.77")
+    assert not hub.server.is_known_client("192.168.1.99")

@@ -25,7 +25,14 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.helpers.storage import STORAGE_DIR
 
 from .coalesce import Coalescer
-from .const import DISCOVERY_COOLDOWN, DOMAIN, FTPS_STORAGE_NAME, LOGGER, TICK_INTERVAL
+from .const import (
+    DISCOVERY_COOLDOWN,
+    DOMAIN,
+    FTPS_STORAGE_NAME,
+    LOGGER,
+    MAX_DISCOVERY_MEMORY,
+    TICK_INTERVAL,
+)
 from .devices import DeviceKeeper
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
@@ -35,6 +42,7 @@ from .provisioning.ftp.server import FtpBindError
 from .provisioning.ftp.settings import FtpSettingsError
 from .provisioning.server import EngineUpdate, ProvisioningServer, ServerCounters
 from .provisioning.tftp import ContentResolver, TransferEvent
+from .provisioning.tracking.discovery import DiscoveryGate
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .server_config import ServerConfig
@@ -93,6 +101,7 @@ class CiscoPhoneHub:
         self._added_listeners: list[PhoneAddedListener] = []
         self.devices = DeviceKeeper(hass, self)
         self._discovered_at: dict[str, float] = {}
+        self._discovery_gate = DiscoveryGate()
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ftp_retry: CALLBACK_TYPE | None = None
@@ -444,11 +453,23 @@ class CiscoPhoneHub:
         if not self.server_config.discovery:
             return
         now = time.monotonic()
+        observation = event.observation
+        # Only a plausible Cisco phone, at a bounded rate (issue #11 item 8):
+        # TFTP has no authentication, so anyone can ask for SEP<random>.
+        if not self._discovery_gate.admit(
+            event.mac, observation.model, event.file or "", now
+        ):
+            return
         last = self._discovered_at.get(event.mac)
         if last is not None and now - last < DISCOVERY_COOLDOWN:
             return
+        if len(self._discovered_at) >= MAX_DISCOVERY_MEMORY:
+            self._discovered_at = {
+                mac: at
+                for mac, at in self._discovered_at.items()
+                if now - at < DISCOVERY_COOLDOWN
+            }
         self._discovered_at[event.mac] = now
-        observation = event.observation
         discovery_flow.async_create_flow(
             self.hass,
             DOMAIN,

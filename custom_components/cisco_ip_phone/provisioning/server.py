@@ -113,6 +113,7 @@ class ProvisioningServer:
         self.tftp_port = tftp_port
         self.resolver = ContentResolver(root)
         self.tracker = PhoneTracker(is_known, clock)
+        self._is_known = is_known
         self.counters = ServerCounters()
         self.tftp: TftpServer | None = None
         self.ftp: FtpServer | None = None
@@ -148,6 +149,7 @@ class ProvisioningServer:
             port=self.tftp_port,
             settings=self._tftp_settings,
             on_event=self._on_tftp_event,
+            is_known_client=self.is_known_client,
         )
         await tftp.start()
         self.tftp = tftp
@@ -174,6 +176,15 @@ class ProvisioningServer:
         finally:
             if tftp is not None:
                 await tftp.stop()
+
+    def is_known_client(self, ip: str) -> bool:
+        """Return whether an address was last seen as a configured phone.
+
+        TFTP keeps a reserve of transfer slots for these, so a flood from
+        elsewhere never locks a known phone out.
+        """
+        mac = self.tracker.mac_for_ip(ip)
+        return mac is not None and self._is_known(mac)
 
     # Content ---------------------------------------------------------------------
 
