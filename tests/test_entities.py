@@ -78,7 +78,7 @@ async def platform_entry(
 
 @pytest.mark.parametrize(
     "platform_entry",
-    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT],
+    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT, Platform.TEXT],
     indirect=True,
 )
 async def test_entities(
