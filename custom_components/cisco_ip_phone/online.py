@@ -124,6 +124,7 @@ class OnlinePoller:
         phones = self.hub.phones
         for mac in self._status.keys() - phones.keys():
             del self._status[mac]  # removed phones: nothing kept
+            self.hub.running.forget(mac)
         if self._next >= len(self._order):
             self._order, self._next = sorted(phones), 0
         if self._order:

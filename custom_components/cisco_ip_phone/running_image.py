@@ -76,6 +76,14 @@ class RunningImage:
         """Take the statements kept in the Store (already validated)."""
         self.stated = dict(stated)
 
+    @callback
+    def forget(self, mac: str) -> None:
+        """Drop what was learned about a removed phone (bounded memory)."""
+        self._pages.pop(mac, None)
+        self._shown.pop(mac, None)
+        if self.stated.pop(mac, None) is not None:
+            self.hub.async_schedule_save()
+
     # Sources -------------------------------------------------------------------
 
     def _sources(self, mac: str) -> list[str | None]:
@@ -158,7 +166,7 @@ class RunningImage:
         if not value:
             self.stated.pop(mac, None)
         else:
-            image = image_of(value) if len(value) <= MAX_STATED else None
+            image = image_of(value.upper()) if len(value) <= MAX_STATED else None
             if image is None:
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
@@ -178,6 +186,7 @@ class RunningImage:
         page = self._pages.get(mac)
         identity = self.hub.online.identity(mac)
         return {
+            "online": self.hub.online.is_online(mac),
             "best": self.best(mac),
             "stated": self.stated.get(mac),
             "device_page_app_load": page.app_load_id if page is not None else None,
