@@ -13,6 +13,7 @@ from pathlib import Path
 import sys
 from types import ModuleType
 
+from custom_components.cisco_ip_phone.provisioning.files.render import render_files
 from custom_components.cisco_ip_phone.provisioning.settings.models import (
     DialRule,
     Line,
@@ -20,7 +21,6 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     RingTone,
     ServerSettings,
 )
-from custom_components.cisco_ip_phone.provisioning.files.render import render_files
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     TftpServer,
