@@ -385,7 +385,7 @@ LINE_ROWS: tuple[Setting, ...] = (
          section=S.LINE, max_len=32, cnf_key="lineN_displayname",
          xml_path="sipLines/line/displayName"),
     _row("short_name", T, "", "Label next to the line key.", scope=Scope.LINE,
-         section=S.LINE, max_len=16, cnf_key="lineN_shortname",
+         section=S.LINE, max_len=32, cnf_key="lineN_shortname",
          xml_path="sipLines/line/featureLabel"),
     _row("proxy_address", Kind.HOST, "", "SIP server of this line (empty: the "
          "phone's).", scope=Scope.LINE, section=S.LINE, cnf_key="proxyN_address",
