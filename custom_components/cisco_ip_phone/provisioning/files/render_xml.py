@@ -139,6 +139,7 @@ def render_sep_xml(
             ("enableVad", s.enable_vad),
             ("preferredCodec", s.preferred_codec.value),
             ("dtmfAvtPayload", s.dtmf_avt_payload),
+            ("dtmfDbLevel", s.dtmf_db_level),
             ("dtmfOutofBand", s.dtmf_outofband),
             ("phoneLabel", phone.label),
             ("natEnabled", s.nat_enable),
