@@ -19,6 +19,12 @@ from custom_components.cisco_ip_phone.provisioning.files.cnf_import import (
     parse_cnf,
 )
 from custom_components.cisco_ip_phone.provisioning.files.render import render_files
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
+    DialRule,
+    Line,
+    PhoneConfig,
+    ServerSettings,
+)
 
 _KEPT_LINE_KEY = re.compile(r"line[1-6]_(name|password|displayname|shortname)")
 REAL = Path(__file__).parent / "fixtures" / "real"
@@ -62,3 +68,32 @@ def test_real_files_import_without_silent_drops(
             continue
         else:
             assert f"unknown setting {key} ignored" in warnings, f"{key} dropped"
+
+
+def test_every_key_and_element_we_write_is_in_compatibility_md() -> None:
+    """docs/compatibility.md lists each .cnf key and XML element we write."""
+    doc = (Path(__file__).parents[2] / "docs" / "compatibility.md").read_text("utf-8")
+    settings = ServerSettings(
+        outbound_proxy="x",
+        ntp_server="x",
+        directory_url="http://x",
+        services_url="http://x",
+        authentication_url="http://x",
+        idle_url="http://x",
+        dial_plan=(DialRule("9.*"),),
+    )
+    phones = [
+        PhoneConfig(mac="001122334455", lines=(Line("1"), Line("2")), proxy_port=1),
+        PhoneConfig(mac="001122334466", model="7965", lines=(Line("1"),)),
+    ]
+    files = render_files(settings, phones)
+    written = {
+        re.sub(r"^(line|proxy)[1-6]_", r"\1N_", line.split(":")[0])
+        for name in ("SIPDefault.cnf", "SIP001122334455.cnf")
+        for line in files[name].content.decode().splitlines()
+        if not line.startswith("#")
+    }
+    xml = files["SEP001122334466.cnf.xml"].content.decode()
+    written |= set(re.findall(r"<([A-Za-z][A-Za-z0-9]*)[\s>/]", xml))
+    missing = sorted(key for key in written if f"| `{key}` |" not in doc)
+    assert not missing, f"not in docs/compatibility.md: {missing}"
