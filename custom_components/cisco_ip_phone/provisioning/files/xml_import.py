@@ -68,6 +68,8 @@ def _xml_rows() -> dict[str, Setting]:
 
 
 def _value(row: Setting, text: str) -> Any:
+    if row.kind is Kind.BOOL and (row.xml_path or "").startswith("vendorConfig/"):
+        return text.strip() == "0"  # vendorConfig: 0 enables, 1 disables
     if row.kind is Kind.BOOL:
         return text.strip().lower() in ("true", "1")
     if row.kind in (Kind.INT, Kind.PORT):
@@ -153,6 +155,9 @@ def import_sep_xml(
         elif path != "deviceProtocol":
             warnings.append(f"{source}: <{path}> is not imported")
     _special(by_path, values, phone)
+    policy = root.findtext(f"{_LINE_PATH}/messageWaitingLampPolicy", "").strip()
+    if policy.isdigit():
+        values["message_waiting_lamp_policy"] = int(policy)
     _shared_proxy(values, lines)
     phone["lines"] = lines
     try:
@@ -229,6 +234,7 @@ def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, An
     if port.isdigit() and proxy.upper() != "USECALLMANAGER":
         line["proxy_port"] = int(port)
     known = {*_LINE_FIELDS, "featureID", "proxy", "port", "messagesNumber"}
+    known.add("messageWaitingLampPolicy")  # read once for all lines
     for child in element:
         if child.tag not in known and (child.text or "").strip():
             warnings.append(f"{source}: <line><{child.tag}> is not imported")

@@ -366,6 +366,10 @@ class ServerSettings:
     phone_prompt: str = "SIP Phone"
     authentication_url: str = ""
     idle_url: str = ""
+    web_access: bool = True
+    ssh_access: bool = False
+    pc_port: bool = True
+    message_waiting_lamp_policy: int = 1
     http_proxy_addr: str = ""
     http_proxy_port: int = 80
 
