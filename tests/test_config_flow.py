@@ -27,7 +27,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_TFTP_PORT,
     DOMAIN,
 )
-from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
+from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
 
@@ -343,7 +343,7 @@ def _options(**changes: Any) -> dict[str, Any]:
     """Return a full options form as the frontend sends it."""
     defaults = ServerSettings().as_dict()
     form = {key: defaults[key] for key in OPTION_FIELDS}
-    return {**form, CONF_DISCOVERY: True, **changes}
+    return nest_options({**form, CONF_DISCOVERY: True, **changes})
 
 
 async def test_options_apply_in_place(
@@ -359,7 +359,7 @@ async def test_options_apply_in_place(
         result["flow_id"], _options(sip_proxy="pbx.example.net", time_zone="no zone")
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"time_zone": "invalid_setting"}
+    assert result["errors"] == {"base": "invalid_setting"}  # field is in a section
     assert "time_zone" in result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -381,7 +381,7 @@ async def test_options_error_outside_the_form_goes_to_base(
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
-        options={"start_media_port": 30000, "end_media_port": 20000},
+        options={"xml_images": {"99": "SIP99.1-0-0"}},
     )
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(

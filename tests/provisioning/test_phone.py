@@ -197,7 +197,7 @@ def test_phone_config_field_errors(kwargs: dict[str, Any], field: str) -> None:
         ({"name": "1", "password": 'a"b'}, "line.password"),
         ({"name": "1", "password": "x" * 65}, "line.password"),
         ({"name": "1", "display_name": "é"}, "line.display_name"),
-        ({"name": "1", "short_name": "x" * 17}, "line.short_name"),
+        ({"name": "1", "short_name": "x" * 33}, "line.short_name"),
         ({"name": 5}, "line.name"),
         ({"name": "1", "password": 5}, "line.password"),
     ],
