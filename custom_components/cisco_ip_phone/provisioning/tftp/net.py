@@ -103,6 +103,5 @@ def unreachable_peers(sock: socket.socket) -> list[tuple[str, int]]:
             _data, _anc, _flags, addr = sock.recvmsg(1, 512, socket.MSG_ERRQUEUE)
         except OSError:
             break
-        if isinstance(addr, tuple) and len(addr) >= 2:
-            peers.append((str(addr[0]), int(addr[1])))
+        peers.append((str(addr[0]), int(addr[1])))
     return peers
