@@ -775,15 +775,25 @@ def _powercut_rows(t: Table, n: int, s: dict[str, Any], h: dict[str, Any]) -> No
         ok=registered == n if registered is not None else None,
     )
     s_last, h_last = s.get("last_registered_s"), h.get("last_registered_s")
-    q = _ratio(h_last, s_last)
-    t.add(
-        "power cut: time to last phone registered s",
-        s_last,
-        h_last,
-        ratio=q,
-        target="<= 1.10x",
-        ok=(q <= TARGETS["powercut_ratio"] and registered == n) if q else None,
-    )
+    if registered is not None and registered < n:
+        # The last of those that made it is not "the last phone": no ratio.
+        t.add(
+            "power cut: time to last phone registered s",
+            s_last,
+            f"never ({n - registered} not registered)",
+            target="<= 1.10x",
+            ok=False,
+        )
+    else:
+        q = _ratio(h_last, s_last)
+        t.add(
+            "power cut: time to last phone registered s",
+            s_last,
+            h_last,
+            ratio=q,
+            target="<= 1.10x",
+            ok=(q <= TARGETS["powercut_ratio"]) if q else None,
+        )
     worst = worst_phone_ratio(s.get("registered_at"), h.get("registered_at"))
     t.add(
         "power cut: worst phone, HA / standalone registration time",
@@ -868,8 +878,10 @@ async def one_n(a: argparse.Namespace, n: int, base: Path) -> dict[str, Any]:
     rows = rows_for(n, std, ha)
     record["table"] = rows
     print_table(n, rows)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nload average (1, 5, 15 min) at the end on {os.cpu_count()} CPUs: {load}")
     shown = "n/a" if same is None else (", ".join(same) or "none")
-    print(f"\nfiles phone 0 got from HA that differ from standalone's: {shown}")
+    print(f"files phone 0 got from HA that differ from standalone's: {shown}")
     return record
 
 
