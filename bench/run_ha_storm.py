@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--skip-powercut", action="store_true")
     ap.add_argument("--skip-standalone", action="store_true", help="HA side only")
     ap.add_argument("--out", type=Path, default=None, help="append JSONL records")
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="only print the tables of an --out file, run nothing",
+    )
     ap.add_argument("--ramp", type=float, default=60.0, help="power-on spread, s")
     ap.add_argument("--boot-delay", type=float, default=10.0)
     ap.add_argument("--app-start-delay", type=float, default=23.0)
@@ -937,9 +943,22 @@ def enter_private_network(argv: list[str]) -> None:
     )
 
 
+def report(path: Path) -> int:
+    """Print the tables of recorded runs again (e.g. after a table change)."""
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        n = record["phones"]
+        print_table(n, rows_for(n, record["standalone"], record["ha"]))
+        load = ", ".join(f"{v:.1f}" for v in record.get("loadavg", []))
+        print(f"\nload average (1, 5, 15 min) at the end: {load}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv if argv is None else [sys.argv[0], *argv]
     a = parse_args(argv)
+    if a.report is not None:
+        return report(a.report)
     a.frontend = frontend_path()  # before the namespace: pip needs the network
     if (
         not a.no_netns
