@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import hashlib
 
+from ..phone_services.access import ServiceUrls
 from ..settings.models import (
     ConfigStyle,
     PhoneConfig,
@@ -92,6 +93,7 @@ def render_files(
     *,
     images: Mapping[str, str] | None = None,
     syncs: Mapping[str, str] | None = None,
+    service_urls: Mapping[str, ServiceUrls] | None = None,
 ) -> dict[str, GeneratedFile]:
     """Return every generated file, keyed by the canonical name phones request.
 
@@ -100,9 +102,12 @@ def render_files(
     The shared ``syncinfo.xml`` lists each 79x0 image in use with the sync of
     the first phone (by MAC) running it; per-phone answers during a resync
     come from ``render_syncinfo`` through the TFTP client hook.
+    ``service_urls[mac]`` points that phone's Services, Directories (and on
+    XML phones authentication) at its own token-bearing pages.
     """
     image_of = _per_phone(images or {}, "images")
     sync_of = _per_phone(syncs or {}, "syncs")
+    urls_of = {normalize_mac(mac): urls for mac, urls in (service_urls or {}).items()}
     files: list[GeneratedFile] = [
         GeneratedFile(SIP_DEFAULT, render_sip_default(settings)),
         GeneratedFile(XML_DEFAULT, render_xml_default(settings)),
@@ -127,14 +132,24 @@ def render_files(
             files.append(
                 GeneratedFile(
                     f"SIP{phone.mac}.cnf",
-                    render_sip_mac(settings, phone, image=image, sync=sync),
+                    render_sip_mac(
+                        settings,
+                        phone,
+                        image=image,
+                        sync=sync,
+                        urls=urls_of.get(phone.mac),
+                    ),
                     phone.mac,
                 )
             )
         else:
             files.append(
                 GeneratedFile(
-                    sep, render_sep_xml(settings, phone, image=image), phone.mac
+                    sep,
+                    render_sep_xml(
+                        settings, phone, image=image, urls=urls_of.get(phone.mac)
+                    ),
+                    phone.mac,
                 )
             )
     files.append(

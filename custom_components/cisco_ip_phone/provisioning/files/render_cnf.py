@@ -12,6 +12,7 @@ registered.
 
 from __future__ import annotations
 
+from ..phone_services.access import ServiceUrls
 from ..settings.models import (
     MONTHS,
     UNPROVISIONED,
@@ -77,9 +78,18 @@ def sip_default_pairs(settings: ServerSettings) -> list[tuple[str, CnfValue]]:
 
 
 def sip_mac_pairs(
-    settings: ServerSettings, phone: PhoneConfig, *, image: str, sync: str
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    sync: str,
+    urls: ServiceUrls | None = None,
 ) -> list[tuple[str, CnfValue]]:
-    """Return the ``SIP<MAC>.cnf`` entries for one 79x0 phone."""
+    """Return the ``SIP<MAC>.cnf`` entries for one 79x0 phone.
+
+    ``urls`` (phone services) override ``SIPDefault.cnf``'s shared URLs for
+    this phone only: the per-phone file is read after the default one.
+    """
     check_image(image, "image", required=True)
     check_sync(sync)
     address, port = settings.proxy_for(phone)
@@ -98,6 +108,8 @@ def sip_mac_pairs(
         pairs.append(("dial_template", ""))
     for number in range(1, phone.phone_model.line_keys + 1):
         pairs.extend(_line_pairs(phone, number, address, port))
+    if urls is not None:
+        pairs += [("services_url", urls.services), ("directory_url", urls.directory)]
     return pairs
 
 
@@ -132,7 +144,12 @@ def render_sip_default(settings: ServerSettings) -> bytes:
 
 
 def render_sip_mac(
-    settings: ServerSettings, phone: PhoneConfig, *, image: str, sync: str
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    sync: str,
+    urls: ServiceUrls | None = None,
 ) -> bytes:
     """Return ``SIP<MAC>.cnf`` for a 79x0 phone."""
-    return write_cnf(sip_mac_pairs(settings, phone, image=image, sync=sync))
+    return write_cnf(sip_mac_pairs(settings, phone, image=image, sync=sync, urls=urls))

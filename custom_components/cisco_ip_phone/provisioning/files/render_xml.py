@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 import xml.etree.ElementTree as ET
 
+from ..phone_services.access import ServiceUrls
 from ..settings.models import (
     MODELS,
     ConfigStyle,
@@ -90,9 +91,17 @@ def render_xml_default(settings: ServerSettings) -> bytes:
 
 
 def render_sep_xml(
-    settings: ServerSettings, phone: PhoneConfig, *, image: str
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    urls: ServiceUrls | None = None,
 ) -> bytes:
-    """Return the full ``SEP<MAC>.cnf.xml`` of a 79x1/79x2/79x5/797x phone."""
+    """Return the full ``SEP<MAC>.cnf.xml`` of a 79x1/79x2/79x5/797x phone.
+
+    ``urls`` (phone services) replace the shared directory and services URLs
+    and add ``authenticationURL``, which approves our pushes to the phone.
+    """
     check_image(image, "image")
     s = settings
     address, port = s.proxy_for(phone)
@@ -160,10 +169,14 @@ def render_sep_xml(
     )
     _add(_add(root, "commonProfile"), "phonePassword", password)
     _add(root, "loadInformation", image)
-    for tag, url in (
-        ("directoryURL", s.directory_url),
-        ("servicesURL", s.services_url),
-    ):
+    pairs = [("directoryURL", s.directory_url), ("servicesURL", s.services_url)]
+    if urls is not None:
+        pairs = [
+            ("directoryURL", urls.directory),
+            ("servicesURL", urls.services),
+            ("authenticationURL", urls.authentication),
+        ]
+    for tag, url in pairs:
         if url:
             _add(root, tag, url)
     return _to_bytes(root)
