@@ -14,6 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN, STORAGE_VERSION
 from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .firmware_manager import async_remove_firmware_store, async_start_firmware_manager
+from .http import async_setup_phone_services, async_start_phone_services
 from .provisioning.settings.models import ProvisioningError
 from .services import async_setup_services
 
@@ -21,7 +22,9 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.NOTIFY,
     Platform.SENSOR,
+    Platform.SWITCH,
     Platform.UPDATE,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -30,6 +33,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whether or not a server is set up."""
     async_setup_services(hass)
+    async_setup_phone_services(hass)
     return True
 
 
@@ -43,6 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -
             translation_key="invalid_settings",
             translation_placeholders={"error": str(err)},
         ) from err
+    await async_start_phone_services(hass, entry, hub)
     await hub.async_start()
     entry.runtime_data = hub
     entry.async_on_unload(hub.async_stop)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -44,6 +44,9 @@ from .provisioning.tftp import ContentResolver, TftpServer, TransferEvent
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .server_config import ServerConfig
+
+if TYPE_CHECKING:
+    from .http.runtime import PhoneServices
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
 # Served per requesting phone (firmware hops, resync), so a phone's copy may
@@ -132,6 +135,8 @@ class CiscoPhoneHub:
         # Hooks for firmware hops and resync (per-phone overrides of render).
         self.images: dict[str, str] = {}
         self.syncs: dict[str, str] = {}
+        # Phone services (http/): set up by __init__ before the first render.
+        self.phone_services: PhoneServices | None = None
         self.resolver = ContentResolver(self.root)
         self.tracker = PhoneTracker(self._is_known)
         self.counters = ServerCounters()
@@ -285,6 +290,11 @@ class CiscoPhoneHub:
             [phone.config for phone in self.phones.values()],
             images=self.images,
             syncs=self.syncs,
+            service_urls=(
+                self.phone_services.service_urls(self.phones)
+                if self.phone_services is not None
+                else None
+            ),
         )
         self.resolver.set_generated(self.files)
         self._notify()
