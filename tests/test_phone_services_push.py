@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cisco_ip_phone.const import DOMAIN
+from custom_components.cisco_ip_phone.http.runtime import MAX_MESSAGES
 
 from .phone_services_common import (
     BASE,
@@ -212,3 +213,14 @@ async def test_tokens_and_exposure_survive_a_reload(
     assert again is not services
     assert again.token_of(OLD_MAC) == token
     assert again.exposed == exposed
+
+
+async def test_only_the_latest_messages_are_kept(
+    hass: HomeAssistant, services_entry: MockConfigEntry, fake_phone: FakePhone
+) -> None:
+    for n in range(MAX_MESSAGES + 2):
+        await _send(hass, f"message {n}")
+    services = services_of(services_entry)
+    assert len(services.messages) == MAX_MESSAGES
+    first = fake_phone.shown[0]
+    assert first.findtext("Text") == "message 0"

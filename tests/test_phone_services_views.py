@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from ftplib import FTP
 from pathlib import Path
 
@@ -292,3 +293,19 @@ async def test_expose_rejects_unsupported_domains(
             {"device_id": ["nope"]},
             blocking=True,
         )
+
+
+async def test_chunked_oversized_post(
+    services_entry: MockConfigEntry, phone: PhoneClient
+) -> None:
+    await seen_over_tftp(services_entry, OLD_MAC)
+    token = services_of(services_entry).token_of(OLD_MAC)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"x" * 1000
+
+    response = await phone.client.post(
+        f"/api/cisco_ip_phone/{token}/auth", data=chunks()
+    )
+    assert response.status == 404

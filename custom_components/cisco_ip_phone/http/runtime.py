@@ -28,7 +28,6 @@ from ..provisioning.phone_services.access import (
     is_token,
     new_token,
 )
-from ..provisioning.phone_services.pages import profile_for
 from ..provisioning.phone_services.phonebook import (
     PHONEBOOK_FILES,
     Contact,
@@ -200,10 +199,6 @@ class PhoneServices:
         )
 
     # Push ------------------------------------------------------------------------
-
-    def can_push(self, model: str) -> bool:
-        """Return whether a model takes pushed objects (79x0 SIP cannot)."""
-        return profile_for(model).can_push
 
     async def async_push_text(self, mac: str, title: str, message: str) -> None:
         """Show a text on a phone: push an Execute that fetches it from us."""
