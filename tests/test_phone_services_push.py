@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.http.runtime import MAX_MESSAGES
 
+from .ha_common import find_device
 from .phone_services_common import (
     BASE,
     NEW_MAC,
@@ -45,6 +46,7 @@ class FakePhone:
     shown: list[ET.Element] = field(default_factory=list)
     verdicts: list[bytes] = field(default_factory=list)
     credentials: list[tuple[str, str]] = field(default_factory=list)
+    executed: list[list[str]] = field(default_factory=list)
 
     async def execute(self, request: web.Request) -> web.Response:
         user, _, password = (
@@ -68,6 +70,12 @@ class FakePhone:
         form = await request.post()
         execute = ET.fromstring(str(form["XML"]))
         url = execute[0].get("URL") or ""
+        self.executed.append(
+            [
+                "URL" if i == 0 else item.get("URL") or ""
+                for i, item in enumerate(execute)
+            ]
+        )
         status, _, body = await self.phone.get(url)
         assert status == 200
         self.shown.append(ET.fromstring(body))
@@ -224,3 +232,23 @@ async def test_only_the_latest_messages_are_kept(
     assert len(services.messages) == MAX_MESSAGES
     first = fake_phone.shown[0]
     assert first.findtext("Text") == "message 0"
+
+
+async def test_show_message_action_with_a_beep(
+    hass: HomeAssistant, services_entry: MockConfigEntry, fake_phone: FakePhone
+) -> None:
+    device = find_device(hass, NEW_MAC)
+    assert device is not None
+    data = {"device_id": [device.id], "message": "Dinner", "beep": True}
+    with pytest.raises(HomeAssistantError, match="no ring tone"):
+        await hass.services.async_call(DOMAIN, "show_message", data, blocking=True)
+    tones = [{"display_name": "Chime", "file_name": "Chime.raw"}]
+    hass.config_entries.async_update_entry(
+        services_entry,
+        options={**services_entry.options, "ring_tones": tones},
+    )
+    await hass.async_block_till_done()
+    await hass.services.async_call(DOMAIN, "show_message", data, blocking=True)
+    assert fake_phone.executed[-1] == ["URL", "Play:Chime.raw"]
+    assert fake_phone.shown[-1].findtext("Text") == "Dinner"
+    assert fake_phone.shown[-1].findtext("Title") == "Home Assistant"

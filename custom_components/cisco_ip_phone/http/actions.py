@@ -1,4 +1,4 @@
-"""Actions of phone services: choose the exposed entities, rotate a phone's token.
+"""Actions of phone services: exposed entities, token rotation, a message with a beep.
 
 Exposure is explicit and kept per server in the phone services Store: an
 entity is reachable from the phones only after it was named here, as with
@@ -22,9 +22,17 @@ from .runtime import PhoneServices
 
 SERVICE_EXPOSE: Final = "set_phone_services_entities"
 SERVICE_ROTATE: Final = "rotate_phone_services_token"
+SERVICE_SHOW: Final = "show_message"
 EXPOSE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_ENTITY_ID): cv.entity_ids})
-ROTATE_SCHEMA: Final = vol.Schema(
-    {vol.Required(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string])}
+_DEVICES: Final = vol.All(cv.ensure_list, [cv.string])
+ROTATE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES})
+SHOW_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): _DEVICES,
+        vol.Required("message"): vol.All(cv.string, vol.Length(max=4000)),
+        vol.Optional("title", default=""): vol.All(cv.string, vol.Length(max=32)),
+        vol.Optional("beep", default=False): cv.boolean,
+    }
 )
 
 
@@ -58,22 +66,33 @@ def async_register_actions(hass: HomeAssistant) -> None:
         for services in _all_services(hass):
             services.async_set_exposed(entity_ids)
 
-    @callback
-    def rotate(call: ServiceCall) -> None:
+    def phones(call: ServiceCall) -> list[tuple[PhoneServices, str]]:
         registry = dr.async_get(hass)
         all_services = _all_services(hass)
+        found = []
         for device_id in call.data[ATTR_DEVICE_ID]:
             device = registry.async_get(device_id)
-            macs = (
-                {i for d, i in device.identifiers if d == DOMAIN} if device else set()
-            )
+            ids = device.identifiers if device else set()
+            macs = {value for domain, value in ids if domain == DOMAIN}
             matches = [
                 (s, mac) for s in all_services for mac in macs if s.token_of(mac)
             ]
             if not matches:
                 raise _invalid("unknown_phone", device_id)
-            for services, mac in matches:
-                services.async_rotate(mac)
+            found += matches
+        return found
+
+    @callback
+    def rotate(call: ServiceCall) -> None:
+        for services, mac in phones(call):
+            services.async_rotate(mac)
+
+    async def show(call: ServiceCall) -> None:
+        for services, mac in phones(call):
+            await services.async_push_text(
+                mac, call.data["title"], call.data["message"], beep=call.data["beep"]
+            )
 
     hass.services.async_register(DOMAIN, SERVICE_EXPOSE, expose, schema=EXPOSE_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_ROTATE, rotate, schema=ROTATE_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_SHOW, show, schema=SHOW_SCHEMA)

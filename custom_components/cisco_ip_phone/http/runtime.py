@@ -200,8 +200,23 @@ class PhoneServices:
 
     # Push ------------------------------------------------------------------------
 
-    async def async_push_text(self, mac: str, title: str, message: str) -> None:
-        """Show a text on a phone: push an Execute that fetches it from us."""
+    def _beep_file(self) -> str:
+        """Return the ring file a beep plays: the server's first ring tone."""
+        tones = self.hub.server_config.settings.ring_tones
+        if not tones:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="no_ring_tone"
+            )
+        return tones[0].file_name
+
+    async def async_push_text(
+        self, mac: str, title: str, message: str, *, beep: bool = False
+    ) -> None:
+        """Show a text on a phone: push an Execute that fetches it from us.
+
+        ``beep`` adds ``Play:<ring file>`` (the first ring tone of the server,
+        fetched by the phone over TFTP) to the same push.
+        """
         phone = self.directory.phone(mac)
         if not self.enabled or phone is None or mac not in self._tokens:
             raise HomeAssistantError(
@@ -217,7 +232,10 @@ class PhoneServices:
         self.messages[message_id] = (title, message)
         while len(self.messages) > MAX_MESSAGES:
             self.messages.popitem(last=False)
-        xml = execute_for(f"{self.base_of(mac)}/message/{message_id}")
+        xml = execute_for(
+            f"{self.base_of(mac)}/message/{message_id}",
+            beep=self._beep_file() if beep else None,
+        )
         user, password = self.push_book.issue(mac)
         try:
             result = await push(phone.ip, self.push_port, xml, user, password)
