@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.http.entities import view_of
 from custom_components.cisco_ip_phone.http.runtime import phone_base_url
+from custom_components.cisco_ip_phone.http.views import same_address
 from custom_components.cisco_ip_phone.provisioning.phone_services.access import (
     new_token,
 )
@@ -104,3 +105,11 @@ async def test_area_comes_from_the_device(hass: HomeAssistant) -> None:
     assert view is not None
     assert view.area == "Study"
     assert view.unit == ""
+
+
+def test_same_address() -> None:
+    assert same_address("10.0.0.5", "::ffff:10.0.0.5")
+    assert same_address("10.0.0.5", "10.0.0.5")
+    assert not same_address("10.0.0.5", "10.0.0.6")
+    assert not same_address(None, "10.0.0.5")
+    assert not same_address("10.0.0.5", "garbage")

@@ -10,6 +10,7 @@ looks things up and runs the listed actions.
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -53,6 +54,22 @@ def _page(page: Page, charset: str) -> web.Response:
     )
 
 
+def same_address(seen: str | None, remote: str | None) -> bool:
+    """Return whether a request comes from where the phone fetched its files.
+
+    An IPv4 phone reaching a dual-stack listener shows up as ``::ffff:a.b.c.d``.
+    """
+    if seen is None or remote is None:
+        return False
+    try:
+        a, b = ip_address(seen), ip_address(remote)
+    except ValueError:
+        return False
+    a = getattr(a, "ipv4_mapped", None) or a
+    b = getattr(b, "ipv4_mapped", None) or b
+    return a == b
+
+
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() and len(value) < 6 else 0
 
@@ -81,7 +98,7 @@ class PhoneServicesView(HomeAssistantView):
             mac = services.mac_for_token(token)
             phone = services.directory.phone(mac) if mac else None
             if phone is not None:
-                if phone.ip is None or phone.ip != request.remote:
+                if not same_address(phone.ip, request.remote):
                     return None
                 return services, phone
         return None
