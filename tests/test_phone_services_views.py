@@ -242,7 +242,7 @@ async def test_hostile_requests_get_404(
     assert await _status(phone, f"{BASE}/api/cisco_ip_phone/{new}/services") == 200
     # Right token, but the phone was last seen at another address.
     hub = services_entry.runtime_data
-    hub._handle_transfer(transfer(f"SIP{OLD_MAC}.cnf", hub=hub, ip="10.1.2.3"))
+    hub.feed_transfer(transfer(f"SIP{OLD_MAC}.cnf", hub=hub, ip="10.1.2.3"))
     assert await _status(phone, f"{BASE}/api/cisco_ip_phone/{new}/services") == 404
 
 

@@ -12,8 +12,8 @@ from homeassistant.components.notify import NotifyEntity, NotifyEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 from .entity import CiscoPhoneEntity, async_add_phone_entities
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 from .provisioning.phone_services.pages import profile_for
 
 PARALLEL_UPDATES = 1

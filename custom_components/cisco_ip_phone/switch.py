@@ -15,8 +15,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .entity import CiscoServerEntity
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 
 PARALLEL_UPDATES = 0
 

@@ -117,7 +117,10 @@ def test_render_files_writes_service_urls_per_phone() -> None:
     files = render_files(
         settings,
         [old, new],
-        service_urls={"00:11:22:33:44:01": urls, "001122334402": urls},
+        overrides={
+            "00:11:22:33:44:01": urls.as_overrides(),
+            "001122334402": urls.as_overrides(),
+        },
     )
     cnf = files["SIP001122334401.cnf"].content.decode()
     assert f'services_url: "{urls.services}"' in cnf

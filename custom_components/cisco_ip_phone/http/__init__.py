@@ -16,7 +16,7 @@ from .runtime import PhoneServices
 from .views import PhoneServicesView
 
 if TYPE_CHECKING:
-    from ..coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
+    from ..hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 
 
 @callback
@@ -34,4 +34,3 @@ async def async_start_phone_services(
     await services.async_load()
     hub.phone_services = services
     entry.async_on_unload(services.async_stop)
-    entry.async_on_unload(hub.async_add_ftp_listener(services.async_handle_ftp))

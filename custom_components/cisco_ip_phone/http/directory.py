@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ..coordinator import CiscoPhoneHub
+    from ..hub import CiscoPhoneHub
 
 
 @dataclass(frozen=True, slots=True)

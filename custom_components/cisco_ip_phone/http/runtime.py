@@ -37,7 +37,7 @@ from ..provisioning.phone_services.push import PushBook, execute_for, push
 from .directory import HubPhoneDirectory, PhoneDirectory
 
 if TYPE_CHECKING:
-    from ..coordinator import CiscoPhoneHub
+    from ..hub import CiscoPhoneHub
 
 STORE_VERSION = 1
 URL_PREFIX = "/api/cisco_ip_phone"
@@ -155,6 +155,13 @@ class PhoneServices:
         if changed:
             self._save()
         return urls
+
+    @callback
+    def overrides(self, macs: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Return ``service_urls`` as the per-phone overrides of ``render_files``."""
+        return {
+            mac: urls.as_overrides() for mac, urls in self.service_urls(macs).items()
+        }
 
     def base_of(self, mac: str) -> str:
         """Return the base URL of one phone's pages (it holds the token)."""

@@ -53,6 +53,14 @@ class ServiceUrls:
             if any(ch in url for ch in '"\r\n <>'):
                 raise ProvisioningError(f"{name} URL has unsafe characters")
 
+    def as_overrides(self) -> dict[str, str]:
+        """Return the per-phone setting overrides ``render_files`` takes."""
+        return {
+            "services_url": self.services,
+            "directory_url": self.directory,
+            "authentication_url": self.authentication,
+        }
+
     @classmethod
     def for_base(cls, base: str) -> ServiceUrls:
         """Return the URLs of a phone whose pages live under ``base``."""
