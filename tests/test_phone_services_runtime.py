@@ -67,7 +67,7 @@ async def test_no_plain_http_url_means_no_urls(
     assert phone_base_url(hass) is None
     # A Home Assistant without any URL (nothing configured, nothing found).
     no_url = patch(
-        "custom_components.cisco_ip_phone.http.runtime.get_url",
+        "homeassistant.helpers.network.get_url",
         side_effect=NoURLAvailableError,
     )
     no_url.start()

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
 
 from ..const import DOMAIN, LOGGER, SAVE_DELAY
@@ -51,6 +50,11 @@ def phone_base_url(hass: HomeAssistant) -> str | None:
     79xx phones speak neither TLS 1.2 nor mDNS, so only an ``http://`` URL
     works; without one the feature writes no URLs (and says so in the log).
     """
+    # Imported here: importing helpers.network before components.http is a
+    # circular import in Home Assistant, and the engine's command line
+    # (python -m ...provisioning) imports this package without HA running.
+    from homeassistant.helpers.network import NoURLAvailableError, get_url
+
     try:
         url = get_url(hass, allow_external=False, allow_cloud=False, require_ssl=False)
     except NoURLAvailableError:
