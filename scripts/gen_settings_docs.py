@@ -6,22 +6,27 @@ when the file is out of date).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from custom_components.cisco_ip_phone.provisioning.settings.docs import (
+    labels_from_strings,
     replace_reference,
 )
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+REPO = Path(__file__).resolve().parents[1]
+DOC = REPO / "docs" / "configuration.md"
+STRINGS = REPO / "custom_components" / "cisco_ip_phone" / "strings.json"
 
 
 def main(argv: list[str]) -> int:
     """Write (or with --check compare) the generated tables."""
     text = DOC.read_text(encoding="utf-8")
-    new = replace_reference(text)
+    labels = labels_from_strings(json.loads(STRINGS.read_text(encoding="utf-8")))
+    new = replace_reference(text, labels)
     if "--check" in argv:
         if new != text:
             print(

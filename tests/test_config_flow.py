@@ -27,7 +27,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_TFTP_PORT,
     DOMAIN,
 )
-from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
+from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
 
@@ -183,7 +183,11 @@ async def test_bind_refused_then_allowed(
 
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("192.0.2.1", "address_unavailable"), ("not a host!", "invalid_host")],
+    [
+        ("192.0.2.1", "address_unavailable"),
+        ("not a host!", "invalid_host"),
+        ("ha.invalid", "invalid_host"),
+    ],
 )
 async def test_bad_bind_address_then_fixed(
     hass: HomeAssistant,
@@ -202,6 +206,33 @@ async def test_bad_bind_address_then_fixed(
         result["flow_id"], _user_input(tmp_path)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_bind_host_name_is_looked_up(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    """A host name is resolved (in the executor); one no resolver knows is refused."""
+    looked_up: list[str] = []
+
+    def lookup(host: str, port: int, kind: socket.SocketKind) -> list[Any]:
+        looked_up.append(host)
+        if host == "ha.example":
+            return [(socket.AF_INET, kind, 0, "", ("127.0.0.1", port))]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    result = await _start(hass)
+    with patch("custom_components.cisco_ip_phone.validation._lookup", lookup):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(tmp_path, **{CONF_HOST: "nowhere.example"})
+        )
+        assert result["errors"] == {CONF_HOST: "invalid_host"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(tmp_path, **{CONF_HOST: "ha.example"})
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "ha.example"
+    # The address once on its own (then no port is tried), then for each port.
+    assert looked_up == ["nowhere.example"] + ["ha.example"] * 3
 
 
 async def test_folder_errors_then_fixed(
@@ -312,7 +343,7 @@ def _options(**changes: Any) -> dict[str, Any]:
     """Return a full options form as the frontend sends it."""
     defaults = ServerSettings().as_dict()
     form = {key: defaults[key] for key in OPTION_FIELDS}
-    return {**form, CONF_DISCOVERY: True, **changes}
+    return nest_options({**form, CONF_DISCOVERY: True, **changes})
 
 
 async def test_options_apply_in_place(
@@ -328,7 +359,7 @@ async def test_options_apply_in_place(
         result["flow_id"], _options(sip_proxy="pbx.example.net", time_zone="no zone")
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"time_zone": "invalid_setting"}
+    assert result["errors"] == {"base": "invalid_setting"}  # field is in a section
     assert "time_zone" in result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -350,7 +381,7 @@ async def test_options_error_outside_the_form_goes_to_base(
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
-        options={"start_media_port": 30000, "end_media_port": 20000},
+        options={"xml_images": {"99": "SIP99.1-0-0"}},
     )
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(

@@ -366,7 +366,10 @@ def test_documented_option_defaults_match_the_code() -> None:
     names = _module_names(tree)
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     checked = 0
-    for key in strings["options"]["step"]["init"]["data"]:
+    init = strings["options"]["step"]["init"]
+    keys = [*init["data"]]
+    keys += [key for part in init.get("sections", {}).values() for key in part["data"]]
+    for key in keys:
         default = _literal(names.get(f"ServerSettings.{key}"), names)
         if default is None:
             continue

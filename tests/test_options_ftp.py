@@ -25,7 +25,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_FTP_USERNAME,
     FTPS_STORAGE_NAME,
 )
-from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
+from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 
 pytest_plugins = ["tests.fixtures_ha"]
@@ -33,11 +33,13 @@ pytest_plugins = ["tests.fixtures_ha"]
 
 def _options(**changes: Any) -> dict[str, Any]:
     defaults = ServerSettings().as_dict()
-    return {
-        **{key: defaults[key] for key in OPTION_FIELDS},
-        CONF_DISCOVERY: True,
-        **changes,
-    }
+    return nest_options(
+        {
+            **{key: defaults[key] for key in OPTION_FIELDS},
+            CONF_DISCOVERY: True,
+            **changes,
+        }
+    )
 
 
 async def _set_options(
@@ -123,15 +125,14 @@ async def test_ftp_option_errors_and_recovery(
         ),
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {
-        CONF_FTP_CERTFILE: "file_not_found",
-        CONF_FTP_KEYFILE: "file_not_found",
+    assert result["errors"] == {  # the fields are in the collapsed FTP section
+        "base": "file_not_found",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options(**{CONF_FTP_MASQUERADE: "not an address!"})
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_FTP_MASQUERADE: "invalid_setting"}
+    assert result["errors"] == {"base": "invalid_setting"}  # in the FTP section
     assert result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options(**{CONF_FTP_MASQUERADE: "203.0.113.7"})

@@ -18,7 +18,11 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS
+from custom_components.cisco_ip_phone.options_flow import (
+    FIELD_SECTION,
+    OPTION_FIELDS,
+    nest_options,
+)
 from custom_components.cisco_ip_phone.provisioning.files.cnf_import import SERVER_KEYS
 from custom_components.cisco_ip_phone.provisioning.files.render import render_files
 from custom_components.cisco_ip_phone.provisioning.settings import docs as ref
@@ -87,16 +91,20 @@ def test_models_have_exactly_the_table_fields() -> None:
 @pytest.mark.parametrize("row", SERVER_ROWS, ids=lambda row: row.key)
 def test_every_server_row_reaches_form_translations_docs(row: Setting) -> None:
     """A form row is in the form with a label and help, in both string files."""
-    generated = ref.settings_reference()
-    assert f"| `{row.key}` |" in generated, f"{row.key} missing from the docs"
+    generated = ref.settings_reference(_labels())
+    assert f"`{row.key}`" in generated, f"{row.key} missing from the docs"
     if not row.form:
         assert row.key not in OPTION_FIELDS
         return
     assert row.key in OPTION_FIELDS, f"{row.key} missing from the options form"
-    for name in ("strings.json", "translations/en.json"):
-        init = _strings(name)["options"]["step"]["init"]
-        assert row.key in init["data"], f"{row.key}: no label in {name}"
-        assert row.key in init["data_description"], f"{row.key}: no help in {name}"
+    init = _strings("strings.json")["options"]["step"]["init"]
+    where = init["sections"].get(FIELD_SECTION[row.key] or "", init)
+    assert row.key in where["data"], f"{row.key}: no label"
+    assert row.key in where["data_description"], f"{row.key}: no help"
+
+
+def _labels() -> dict[str, str]:
+    return ref.labels_from_strings(_strings("strings.json"))
 
 
 def test_string_files_are_identical() -> None:
@@ -107,7 +115,9 @@ def test_string_files_are_identical() -> None:
 def test_docs_reference_is_generated_from_the_table() -> None:
     """docs/configuration.md holds exactly what scripts/gen_settings_docs.py writes."""
     text = (REPO / "docs" / "configuration.md").read_text("utf-8")
-    assert ref.replace_reference(text) == text, "run scripts/gen_settings_docs.py"
+    assert ref.replace_reference(text, _labels()) == text, (
+        "run scripts/gen_settings_docs.py"
+    )
 
 
 @pytest.mark.parametrize("row", SERVER_KEYS_ROWS, ids=lambda row: row.key)
@@ -171,10 +181,11 @@ async def test_options_form_refuses_an_unknown_time_zone(
     form = {key: defaults[key] for key in OPTION_FIELDS}
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**form, "discovery": True, "time_zone": "UTC"}
+        result["flow_id"],
+        nest_options({**form, "discovery": True, "time_zone": "UTC"}),
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"time_zone": "invalid_setting"}
+    assert result["errors"] == {"base": "invalid_setting"}
     assert "GMT" in result["description_placeholders"]["error"]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 import voluptuous as vol
 
@@ -24,7 +25,7 @@ from .const import (
 )
 from .provisioning.ftp.settings import FtpSettingsError, TlsMode
 from .provisioning.settings.models import ProvisioningError, ServerSettings
-from .provisioning.settings.table import Kind, Setting, server_rows
+from .provisioning.settings.table import Kind, Section, Setting, server_rows
 from .server_config import ServerConfig, ftp_security_from_options
 
 PORT = selector.NumberSelector(
@@ -87,13 +88,7 @@ FTP_FIELDS: dict[str, Any] = {
     CONF_FTP_MASQUERADE: TEXT,
     CONF_FTP_ALLOW_DELETE: selector.BooleanSelector(),
 }
-# FtpSettings field name -> the option that sets it (for form errors).
-FTP_ERROR_FIELDS = {
-    "tls": CONF_FTP_TLS,
-    "certfile": CONF_FTP_CERTFILE,
-    "keyfile": CONF_FTP_KEYFILE,
-    "masquerade_address": CONF_FTP_MASQUERADE,
-}
+FTP_SECTION = "ftp"
 
 
 def option_key(key: str, value: Any, field: Any) -> vol.Marker:
@@ -115,8 +110,63 @@ def missing_files(options: dict[str, Any]) -> dict[str, str]:
     for key in (CONF_FTP_CERTFILE, CONF_FTP_KEYFILE):
         path = options.get(key)
         if path and not Path(path).is_file():
-            errors[key] = "file_not_found"
+            errors["base"] = "file_not_found"  # the field is in a section
     return errors
+
+
+# Form section of each field; None: shown at the top (the common case).
+FIELD_SECTION: dict[str, str | None] = {
+    **{
+        row.key: None if row.section is Section.BASIC else row.section.value
+        for row in server_rows(form_only=True)
+    },
+    **dict.fromkeys(FTP_FIELDS, FTP_SECTION),
+    CONF_DISCOVERY: None,
+}
+SECTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(name for name in FIELD_SECTION.values() if name is not None)
+)
+
+
+def options_schema(current: dict[str, Any]) -> vol.Schema:
+    """Return the form: the SIP server on top, everything else in sections."""
+    fields: dict[str, Any] = {
+        **OPTION_FIELDS,
+        **FTP_FIELDS,
+        CONF_DISCOVERY: selector.BooleanSelector(),
+    }
+    top: dict[vol.Marker, Any] = {}
+    nested: dict[str, dict[vol.Marker, Any]] = {name: {} for name in SECTIONS}
+    for key, field in fields.items():
+        name = FIELD_SECTION[key]
+        target = top if name is None else nested[name]
+        target[option_key(key, current[key], field)] = field
+    for name in SECTIONS:
+        top[vol.Required(name)] = section(vol.Schema(nested[name]), {"collapsed": True})
+    return vol.Schema(top)
+
+
+def flatten_options(user_input: dict[str, Any]) -> dict[str, Any]:
+    """Return the form's input as the flat options the entry stores."""
+    flat: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if key in SECTIONS and isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def nest_options(flat: dict[str, Any]) -> dict[str, Any]:
+    """Return flat options in the form's shape (sections as nested dicts)."""
+    nested: dict[str, Any] = {name: {} for name in SECTIONS}
+    for key, value in flat.items():
+        name = FIELD_SECTION.get(key)
+        if name is None:
+            nested[key] = value
+        else:
+            nested[name][key] = value
+    return nested
 
 
 class CiscoPhoneOptionsFlow(OptionsFlow):
@@ -135,6 +185,7 @@ class CiscoPhoneOptionsFlow(OptionsFlow):
         }
         current.update(ftp_security_from_options(current))
         if user_input is not None:
+            user_input = flatten_options(user_input)
             options = {**self.config_entry.options, **user_input}
             for key in INT_OPTIONS:
                 options[key] = int(options[key])
@@ -143,21 +194,9 @@ class CiscoPhoneOptionsFlow(OptionsFlow):
             if not errors:
                 return self.async_create_entry(data=options)
             current.update(user_input)
-        fields = {**OPTION_FIELDS, **FTP_FIELDS}
-        schema = vol.Schema(
-            {
-                **{
-                    option_key(key, current[key], field): field
-                    for key, field in fields.items()
-                },
-                vol.Required(
-                    CONF_DISCOVERY, default=current[CONF_DISCOVERY]
-                ): selector.BooleanSelector(),
-            }
-        )
         return self.async_show_form(
             step_id="init",
-            data_schema=schema,
+            data_schema=options_schema(current),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -173,9 +212,11 @@ class CiscoPhoneOptionsFlow(OptionsFlow):
                 raise limit
         except FtpSettingsError as err:
             placeholders["error"] = str(err)
-            return {FTP_ERROR_FIELDS.get(err.field or "", "base"): "invalid_setting"}
+            return {"base": "invalid_setting"}  # FTP fields are in a section
         except ProvisioningError as err:
-            field = err.field if err.field in OPTION_FIELDS else "base"
+            field = (
+                err.field if FIELD_SECTION.get(err.field or "", "") is None else "base"
+            )
             placeholders["error"] = str(err)
             return {field or "base": "invalid_setting"}
         return await self.hass.async_add_executor_job(missing_files, options)

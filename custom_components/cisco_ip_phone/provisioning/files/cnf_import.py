@@ -40,7 +40,6 @@ from .cnf_syntax import (
     CnfEntry,
     CnfSyntaxError,
     CnfValue,
-    decode_cnf,
     format_line,
     parse_cnf,
     parse_flag,
@@ -50,6 +49,7 @@ from .cnf_syntax import (
     parse_weekday,
     write_cnf,
 )
+from .shared_import import parse_dialplan, parse_ringlist_dat
 
 type Reader = Callable[[CnfEntry, str], Any]
 
@@ -206,10 +206,19 @@ def import_cnf(
     warnings += mac_doc.warnings
     phone_values = _server_values(mac_doc, origin, warnings)
     overrides: dict[str, Any] = {}
+    phone_overrides: dict[str, Any] = {}
     for key, value in phone_values.items():
         if key in OVERRIDABLE and key in server:
             if value != server[key]:
                 overrides[key] = value
+        elif key in server and "." not in SERVER_KEYS[key][0]:
+            if value != server[key]:  # this phone's own value of a shared setting
+                phone_overrides[SERVER_KEYS[key][0]] = value
+                origin.remember(
+                    f"overrides.{SERVER_KEYS[key][0]}",
+                    mac_doc.source,
+                    mac_doc.last()[key],
+                )
         else:
             if key not in OVERRIDABLE and default_doc is not None:
                 entry = mac_doc.last()[key]
@@ -237,7 +246,8 @@ def import_cnf(
         raise origin.wrap(err) from None
     proxy = overrides.get("proxy1_address") or settings.sip_proxy
     docs = [mac_doc] if default_doc is None else [default_doc, mac_doc]
-    lines = _lines(docs, phone_model.line_keys, warnings, origin, proxy)
+    proxy_port = overrides.get("proxy1_port") or settings.sip_port
+    lines = _lines(docs, phone_model.line_keys, warnings, origin, proxy, proxy_port)
     mac_entries = mac_doc.last()
     dial_entry = mac_entries.get("dial_template")
     phone_data: dict[str, Any] = {
@@ -247,6 +257,7 @@ def import_cnf(
         "dial_plan": not (
             dial_entry is not None and dial_entry.value == "" and settings.dial_plan
         ),
+        "overrides": phone_overrides,
     }
     for doc in docs:
         label = doc.last().get("phone_label")
@@ -266,6 +277,8 @@ def import_cnf(
         phone = PhoneConfig.from_dict(phone_data)
     except ProvisioningError as err:
         raise origin.wrap(err) from None
+    for limit in [*settings.limit_errors(), *phone.limit_errors()]:
+        warnings.append(f"{origin.wrap(limit)} (imported as is; check it)")
     return ImportResult(settings, phone, warnings)
 
 
@@ -282,10 +295,12 @@ def _lines(
     warnings: list[str],
     origin: _Origin,
     proxy: str,
-) -> list[dict[str, str]]:
+    proxy_port: int,
+) -> list[dict[str, Any]]:
     """Return the used lines; the phone file's values win over SIPDefault's."""
     found: dict[int, dict[str, tuple[str, CnfEntry]]] = {}
     proxies: dict[int, tuple[str, CnfEntry]] = {}
+    ports: dict[int, tuple[str, CnfEntry]] = {}
     for doc in docs:
         for key, entry in doc.last().items():
             match = _LINE_KEY.fullmatch(key)
@@ -295,6 +310,8 @@ def _lines(
             if kind == "proxy":
                 if part == "address" and number > 1:
                     proxies[number] = (doc.source, entry)
+                elif part == "port" and number > 1:
+                    ports[number] = (doc.source, entry)
             elif part in _LINE_FIELDS:
                 found.setdefault(number, {})[part] = (doc.source, entry)
             else:
@@ -322,80 +339,28 @@ def _lines(
             f"keys but line{used[keys]} is configured",
             field="lines",
         )
-    lines: list[dict[str, str]] = []
+    lines: list[dict[str, Any]] = []
     for number in used:
         parts = found[number]
-        line = {_LINE_FIELDS[part]: entry.value for part, (_, entry) in parts.items()}
+        line: dict[str, Any] = {
+            _LINE_FIELDS[part]: entry.value for part, (_, entry) in parts.items()
+        }
         for part, (source, entry) in parts.items():
             origin.remember(f"line.{_LINE_FIELDS[part]}", source, entry)
+        lines.append(line)
+        own = proxies.get(number)
+        if own is not None and own[1].value not in ("", proxy):
+            line["proxy_address"] = own[1].value  # this line's own proxy
+            origin.remember("line.proxy_address", *own)
+        port = ports.get(number)
+        if port is not None and port[1].value.strip() not in ("", str(proxy_port)):
+            line["proxy_port"] = parse_int(port[1], port[0])
+            origin.remember("line.proxy_port", *port)
         try:
             Line.from_dict(line)
         except ProvisioningError as err:
             raise origin.wrap(err) from None
-        lines.append(line)
-        own = proxies.get(number)
-        if own is not None and own[1].value not in ("", proxy):
-            source, entry = own
-            warnings.append(
-                f"{source} line {entry.line}: line{number} has its own proxy "
-                f"{entry.value}; every line now uses the phone's proxy"
-            )
     return lines
-
-
-def parse_dialplan(data: str | bytes) -> list[dict[str, Any]]:
-    """Return the rules of a ``dialplan.xml`` as ``DialRule`` dicts."""
-    try:
-        root = ET.fromstring(decode_cnf(data))  # noqa: S314 - local file, no DTD
-    except ET.ParseError as err:
-        raise SettingsError(
-            f"dialplan.xml is not valid XML: {err}", field="dial_plan"
-        ) from None
-    if root.tag.upper() != "DIALTEMPLATE":
-        raise SettingsError(
-            f"dialplan.xml starts with <{root.tag}>, expected <DIALTEMPLATE>",
-            field="dial_plan",
-        )
-    rules: list[dict[str, Any]] = []
-    for element in root:
-        attrs = {key.lower(): value for key, value in element.attrib.items()}
-        timeout = attrs.get("timeout", "0")
-        if not timeout.isdigit():
-            raise SettingsError(
-                f"dialplan.xml: Timeout {timeout!r} is not a number",
-                field="dial_plan.timeout",
-            )
-        user = attrs.get("user", "")
-        user = {"ip": "IP", "phone": "Phone"}.get(user.lower(), user)
-        rules.append(
-            {
-                "match": attrs.get("match", ""),
-                "timeout": int(timeout),
-                "user": user,
-                "rewrite": attrs.get("rewrite", ""),
-            }
-        )
-    return rules
-
-
-def parse_ringlist_dat(data: str | bytes) -> list[dict[str, str]]:
-    """Return the rings of a ``RINGLIST.DAT`` (name, TABs or spaces, file)."""
-    tones: list[dict[str, str]] = []
-    for number, raw in enumerate(decode_cnf(data).splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if "\t" in line:
-            name, _, file_name = line.partition("\t")
-        else:
-            name, _, file_name = line.rpartition(" ")
-        if not name.strip() or not file_name.strip():
-            raise SettingsError(
-                f"RINGLIST.DAT line {number}: expected 'name<TAB>file', found {line!r}",
-                field="ring_tones",
-            )
-        tones.append({"display_name": name.strip(), "file_name": file_name.strip()})
-    return tones
 
 
 MAX_FILE_BYTES = 256 * 1024  # real config files are a few KB

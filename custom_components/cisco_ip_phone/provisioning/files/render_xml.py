@@ -139,6 +139,7 @@ def render_sep_xml(
             ("enableVad", s.enable_vad),
             ("preferredCodec", s.preferred_codec.value),
             ("dtmfAvtPayload", s.dtmf_avt_payload),
+            ("dtmfDbLevel", s.dtmf_db_level),
             ("dtmfOutofBand", s.dtmf_outofband),
             ("phoneLabel", phone.label),
             ("natEnabled", s.nat_enable),
@@ -166,6 +167,7 @@ def render_sep_xml(
                 ("authName", line.effective_auth_name),
                 ("authPassword", line.password),
                 ("messagesNumber", s.messages_uri),
+                ("messageWaitingLampPolicy", s.message_waiting_lamp_policy),
             ],
         )
     password = (
@@ -173,6 +175,15 @@ def render_sep_xml(
     )
     _add(_add(root, "commonProfile"), "phonePassword", password)
     _add(root, "loadInformation", image)
+    vendor = _add(root, "vendorConfig")  # 0 enables, 1 disables (Cisco's way)
+    _add_all(
+        vendor,
+        [
+            ("webAccess", int(not s.web_access)),
+            ("sshAccess", int(not s.ssh_access)),
+            ("pcPort", int(not s.pc_port)),
+        ],
+    )
     # Every public template writes it (Asterisk needs UDP); without it the
     # phone's own default applies, which one of them documents as TCP.
     _add(root, "transportLayerProtocol", TRANSPORTS[s.transport])

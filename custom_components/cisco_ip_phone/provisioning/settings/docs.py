@@ -7,7 +7,8 @@ the reference can never drift from what the code accepts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .identity import Family
 from .table import LINE_ROWS, PHONE_ROWS, SERVER_ROWS, Kind, Setting
@@ -39,13 +40,16 @@ def _values(row: Setting) -> str:
     }.get(row.kind, row.kind.value)
 
 
-def _default(row: Setting) -> str:
+def _default(row: Setting, labels: Mapping[str, str]) -> str:
+    """Return the default as the options table writes it."""
     value = row.default
     if isinstance(value, bool):
         return "on" if value else "off"
-    if value in ("", None, ()):
+    if value == "":
+        return "empty"
+    if value in (None, ()):
         return "—"
-    return f"`{value}`"
+    return labels.get(f"choice:{row.key}:{value}", f"`{value}`")
 
 
 def _families(row: Setting) -> str:
@@ -54,35 +58,58 @@ def _families(row: Setting) -> str:
     return ", ".join(family.value for family in Family if family in row.families)
 
 
-def _table(rows: Iterable[Setting]) -> list[str]:
+def labels_from_strings(strings: Mapping[str, Any]) -> dict[str, str]:
+    """Return option key -> form label (and section section -> name).
+
+    ``strings`` is the integration's ``strings.json``; the options form has
+    top-level fields and fields in sections.
+    """
+    init = strings["options"]["step"]["init"]
+    labels: dict[str, str] = dict(init.get("data", {}))
+    for name, part in init.get("sections", {}).items():
+        labels[f"section:{name}"] = part["name"]
+        labels.update(part.get("data", {}))
+    for key, choices in strings.get("selector", {}).items():
+        for value, label in choices.get("options", {}).items():
+            labels[f"choice:{key}:{value}"] = label
+    return labels
+
+
+def _table(rows: Iterable[Setting], labels: Mapping[str, str]) -> list[str]:
     lines = [
-        "| Key | Type and range | Default | Models | `.cnf` key | XML element | What |",
+        "| Setting | Default | Type and range | Models | `.cnf` key | XML element "
+        "| What |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cnf = f"`{row.cnf_key}`" if row.cnf_key else "—"
         xml = f"`{row.xml_path}`" if row.xml_path else "—"
+        name = f"`{row.key}`"
+        if row.form and row.key in labels:
+            where = labels.get(f"section:{row.section.value}")
+            name = f"**{labels[row.key]}** ({name})" + (f", *{where}*" if where else "")
         lines.append(
-            f"| `{row.key}` | {_values(row)} | {_default(row)} | {_families(row)} "
-            f"| {cnf} | {xml} | {row.help} |"
+            f"| {name} | {_default(row, labels)} | {_values(row)} "
+            f"| {_families(row)} | {cnf} | {xml} | {row.help} |"
         )
     return lines
 
 
-def settings_reference() -> str:
+def settings_reference(labels: Mapping[str, str] | None = None) -> str:
     """Return the generated block, markers included."""
+    labels = labels or {}
     parts = [BEGIN, ""]
     for title, rows in (
         ("Server-wide settings (options; a phone may override some)", SERVER_ROWS),
         ("Per-phone settings", PHONE_ROWS),
         ("Per-line settings", LINE_ROWS),
     ):
-        parts += [f"#### {title}", "", *_table(rows), ""]
+        parts += [f"#### {title}", "", *_table(rows, labels), ""]
     parts.append(END)
     return "\n".join(parts)
 
 
-def replace_reference(text: str) -> str:
+def replace_reference(text: str, labels: Mapping[str, str] | None = None) -> str:
     """Return ``text`` with the block between the markers regenerated."""
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + settings_reference() + text[end:]
+    return text[:start] + settings_reference(labels) + text[end:]

@@ -343,6 +343,7 @@ class ServerSettings:
     dtmf_inband: bool = True
     dtmf_outofband: str = "avt"
     dtmf_avt_payload: int = 101
+    dtmf_db_level: int = 3
     enable_vad: bool = False
     tos_media: int = 5
     remote_party_id: bool = False
@@ -354,6 +355,10 @@ class ServerSettings:
     cnf_join_enable: bool = True
     semi_attended_transfer: bool = True
     autocomplete: bool = True
+    call_hold_ringback: int = 0
+    stutter_msg_waiting: bool = False
+    call_stats: bool = False
+    timer_invite_expires: int = 180
     timer_t1: int = 500
     timer_t2: int = 4000
     sip_retx: int = 10
@@ -361,6 +366,10 @@ class ServerSettings:
     phone_prompt: str = "SIP Phone"
     authentication_url: str = ""
     idle_url: str = ""
+    web_access: bool = True
+    ssh_access: bool = False
+    pc_port: bool = True
+    message_waiting_lamp_policy: int = 1
     http_proxy_addr: str = ""
     http_proxy_port: int = 80
 

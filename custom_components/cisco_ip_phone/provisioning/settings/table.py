@@ -171,6 +171,8 @@ class Setting:
 
 
 def _row(key: str, kind: Kind, default: Any, help_: str, **kw: Any) -> Setting:
+    if kind is Kind.STRUCT:
+        kw.setdefault("form", False)  # nested values have their own editors
     return Setting(key, kw.pop("scope", Scope.SERVER), kind, default, help_, **kw)
 
 
@@ -182,14 +184,14 @@ def _feature(key: str, default: int, help_: str) -> Setting:
     """Return a 79x0 call feature: 0 off, 1 on, 2 off and locked, 3 on and locked."""
     return _row(
         key, Kind.INT, default, help_, low=0, high=3, cnf_key=key,
-        families=CNF_ONLY, section=Section.FEATURES, form=False,
+        families=CNF_ONLY, section=Section.FEATURES,
     )  # fmt: skip
 
 
 def _timer(key: str, default: int, low: int, high: int, help_: str) -> Setting:
     return _row(
         key, Kind.INT, default, help_, low=low, high=high, cnf_key=key,
-        families=CNF_ONLY, section=Section.SIP_TIMERS, form=False,
+        families=CNF_ONLY, section=Section.SIP_TIMERS,
     )  # fmt: skip
 
 
@@ -215,7 +217,7 @@ SERVER_ROWS: tuple[Setting, ...] = (
          section=S.TIME, cnf_key="sntp_server",
          xml_path="devicePool/dateTimeSetting/ntps/ntp/name"),
     _row("ntp_mode", Kind.CHOICE, "unicast", "How the phone finds the time server.",
-         section=S.TIME, cnf_key="sntp_mode", form=False,
+         section=S.TIME, cnf_key="sntp_mode",
          choices=("unicast", "multicast", "anycast", "directedbroadcast"),
          xml_path="devicePool/dateTimeSetting/ntps/ntp/ntpMode"),
     _row("time_zone", T, "GMT", "Time-zone abbreviation of the 7940/7960.",
@@ -223,18 +225,18 @@ SERVER_ROWS: tuple[Setting, ...] = (
          pattern=_TIME_ZONE, what="a time-zone abbreviation such as GMT, CET or EST",
          choices=TIME_ZONES),
     _row("xml_time_zone", T, "GMT Standard/Daylight Time",
-         "Cisco time-zone name of the XML phones.", section=S.TIME, form=False,
+         "Cisco time-zone name of the XML phones.", section=S.TIME,
          families=XML_ONLY, pattern=_XML_TIME_ZONE,
          what="a Cisco time-zone name such as 'GMT Standard/Daylight Time'",
          xml_path="devicePool/dateTimeSetting/timeZone"),
     _flag("dst_auto_adjust", True, "Adjust the clock for daylight saving time.",
           section=S.TIME),
     _row("dst_offset", Kind.INT, 1, "Hours added during daylight saving time.",
-         section=S.TIME, low=0, high=12, cnf_key="dst_offset", form=False),
+         section=S.TIME, low=0, high=12, cnf_key="dst_offset"),
     _row("dst_start", X, None, "When daylight saving time starts.", section=S.TIME,
-         cnf_key="dst_start_*", form=False),
+         cnf_key="dst_start_*"),
     _row("dst_stop", X, None, "When daylight saving time ends.", section=S.TIME,
-         cnf_key="dst_stop_*", form=False),
+         cnf_key="dst_stop_*"),
     _flag("time_format_24hr", True, "Show a 24-hour clock.", section=S.TIME,
           xml_path="devicePool/dateTimeSetting/dateTemplate (no A suffix)"),
     _row("date_format", T, "M/D/Y", "How the date is shown.", section=S.TIME,
@@ -247,15 +249,15 @@ SERVER_ROWS: tuple[Setting, ...] = (
     _row("nat_address", Kind.HOST, "", "Public address of the NAT router.",
          section=S.NAT, cnf_key="nat_address", xml_path="sipProfile/natAddress"),
     _flag("nat_received_processing", False, "Use the received= address of replies.",
-          section=S.NAT, families=CNF_ONLY, form=False),
+          section=S.NAT, families=CNF_ONLY),
     _row("voip_control_port", P, 5060, "Local UDP port for SIP.", section=S.NAT,
          cnf_key="voip_control_port", xml_path="sipProfile/voipControlPort",
-         form=False),
+         ),
     _row("start_media_port", Kind.INT, 16384, "First RTP port.", section=S.NAT,
-         low=1024, high=65535, cnf_key="start_media_port", form=False,
+         low=1024, high=65535, cnf_key="start_media_port",
          xml_path="sipProfile/startMediaPort"),
     _row("end_media_port", Kind.INT, 32766, "Last RTP port.", section=S.NAT,
-         low=1024, high=65535, cnf_key="end_media_port", form=False,
+         low=1024, high=65535, cnf_key="end_media_port",
          xml_path="sipProfile/stopMediaPort"),
     # --- audio
     _row("preferred_codec", Kind.CHOICE, "g711ulaw", "Codec the phones offer first.",
@@ -264,24 +266,24 @@ SERVER_ROWS: tuple[Setting, ...] = (
          xml_path="sipProfile/preferredCodec"),
     _row("timer_register_expires", Kind.INT, 3600, "Registration lifetime (s).",
          section=S.SIP_TIMERS, low=1, high=3932100, cnf_key="timer_register_expires",
-         xml_path="sipProfile/sipStack/timerRegisterExpires", form=False),
-    _row("dial_plan", X, (), "Dial-plan rules (dialplan.xml).", form=False,
+         xml_path="sipProfile/sipStack/timerRegisterExpires"),
+    _row("dial_plan", X, (), "Dial-plan rules (dialplan.xml).",
          cnf_key="dial_template", xml_path="sipProfile/dialTemplate"),
     _row("ring_tones", X, (), "Custom rings (RINGLIST.DAT, Ringlist.xml).",
-         form=False),
+         ),
     # --- firmware and access
     _row("image_79x0", Kind.IMAGE, "P0S3-8-12-00", "Image every 7940/7960 runs.",
          section=S.FIRMWARE, cnf_key="image_version", families=CNF_ONLY),
     _row("xml_images", X, None, "Load each XML family runs, by load prefix.",
-         section=S.FIRMWARE, form=False, families=XML_ONLY,
+         section=S.FIRMWARE, families=XML_ONLY,
          xml_path="loadInformation"),
     _row("phone_password", Kind.PASSWORD, "cisco",
          "Password of the phone's settings menu.", section=S.ADVANCED, max_len=31,
          cnf_key="phone_password", xml_path="commonProfile/phonePassword"),
     _row("telnet_level", Kind.INT, 0, "Telnet: 0 off, 1 on, 2 privileged.",
-         low=0, high=2, cnf_key="telnet_level", families=CNF_ONLY, form=False),
+         low=0, high=2, cnf_key="telnet_level", families=CNF_ONLY),
     _row("messages_uri", T, "", "Number the Messages button dials.",
-         section=S.BASIC, cnf_key="messages_uri", pattern=_MESSAGES_URI,
+         section=S.FEATURES, cnf_key="messages_uri", pattern=_MESSAGES_URI,
          what="a number or SIP user to dial for voicemail",
          xml_path="sipLines/line/messagesNumber"),
     # --- phone services
@@ -295,62 +297,84 @@ SERVER_ROWS: tuple[Setting, ...] = (
     # their lines. Defaults are the phone's own (Cisco's sample SIPDefault.cnf).
     _row("transport", Kind.CHOICE, "udp", "SIP transport of the XML phones.",
          section=S.PROXIES, choices=("udp", "tcp"), families=XML_ONLY,
-         xml_path="transportLayerProtocol", form=False),
+         xml_path="transportLayerProtocol"),
     _row("proxy_backup", Kind.HOST, "", "Backup proxy when the SIP server fails.",
-         section=S.PROXIES, cnf_key="proxy_backup", form=False,
+         section=S.PROXIES, cnf_key="proxy_backup",
          xml_path="sipProfile/sipProxies/backupProxy"),
     _row("proxy_backup_port", P, 5060, "Port of the backup proxy.",
-         section=S.PROXIES, cnf_key="proxy_backup_port", form=False,
+         section=S.PROXIES, cnf_key="proxy_backup_port",
          xml_path="sipProfile/sipProxies/backupProxyPort"),
     _row("proxy_emergency", Kind.HOST, "", "Proxy for emergency calls.",
-         section=S.PROXIES, cnf_key="proxy_emergency", form=False,
+         section=S.PROXIES, cnf_key="proxy_emergency",
          xml_path="sipProfile/sipProxies/emergencyProxy"),
     _row("proxy_emergency_port", P, 5060, "Port of the emergency proxy.",
-         section=S.PROXIES, cnf_key="proxy_emergency_port", form=False,
+         section=S.PROXIES, cnf_key="proxy_emergency_port",
          xml_path="sipProfile/sipProxies/emergencyProxyPort"),
     _flag("dtmf_inband", True, "Send DTMF tones in the audio.", section=S.AUDIO,
-          families=CNF_ONLY, form=False),
+          families=CNF_ONLY),
     _row("dtmf_outofband", Kind.CHOICE, "avt", "Send DTMF as RFC 2833 events.",
          section=S.AUDIO, choices=("none", "avt", "avt_always"),
-         cnf_key="dtmf_outofband", xml_path="sipProfile/dtmfOutofBand", form=False),
+         cnf_key="dtmf_outofband", xml_path="sipProfile/dtmfOutofBand"),
     _row("dtmf_avt_payload", Kind.INT, 101, "RTP payload type of DTMF events.",
          section=S.AUDIO, low=96, high=127, cnf_key="dtmf_avt_payload",
-         xml_path="sipProfile/dtmfAvtPayload", form=False),
+         xml_path="sipProfile/dtmfAvtPayload"),
+    _row("dtmf_db_level", Kind.INT, 3, "DTMF tone level: 1 (-6 dB) to 5 (+6 dB).",
+         section=S.AUDIO, low=1, high=5, cnf_key="dtmf_db_level",
+         xml_path="sipProfile/dtmfDbLevel"),
     _flag("enable_vad", False, "Voice activity detection (silence suppression).",
-          section=S.AUDIO, xml_path="sipProfile/enableVad", form=False),
+          section=S.AUDIO, xml_path="sipProfile/enableVad"),
     _row("tos_media", Kind.INT, 5, "IP precedence of RTP packets.",
          section=S.AUDIO, low=0, high=5, cnf_key="tos_media", families=CNF_ONLY,
-         form=False),
+         ),
     _flag("remote_party_id", False, "Send a Remote-Party-ID header.",
-          section=S.FEATURES, families=CNF_ONLY, form=False),
+          section=S.FEATURES, families=CNF_ONLY),
     _row("user_info", Kind.CHOICE, "none", "user= parameter of the REGISTER.",
          section=S.FEATURES, choices=("none", "phone", "ip"), cnf_key="user_info",
-         families=CNF_ONLY, form=False),
+         families=CNF_ONLY),
     _feature("call_waiting", 1, "Call waiting (2/3: locked off/on)."),
     _feature("callerid_blocking", 0, "Hide caller ID (2/3: locked off/on)."),
     _feature("anonymous_call_block", 0, "Refuse anonymous calls (2/3: locked)."),
     _feature("dnd_control", 0, "Do not disturb (2/3: locked off/on)."),
     _flag("cnf_join_enable", True, "Join the parties when the conference host "
-          "hangs up.", section=S.FEATURES, families=CNF_ONLY, form=False),
+          "hangs up.", section=S.FEATURES, families=CNF_ONLY),
     _flag("semi_attended_transfer", True, "Transfer while the target rings.",
-          section=S.FEATURES, families=CNF_ONLY, form=False),
+          section=S.FEATURES, families=CNF_ONLY),
     _flag("autocomplete", True, "Complete numbers while dialling.",
-          section=S.FEATURES, families=CNF_ONLY, form=False),
+          section=S.FEATURES, families=CNF_ONLY),
+    _feature("call_hold_ringback", 0, "Ring back a call left on hold (2/3: locked)."),
+    _flag("stutter_msg_waiting", False, "Stutter dial tone for waiting messages.",
+          section=S.FEATURES, families=CNF_ONLY),
+    _flag("call_stats", False, "Send call statistics in the BYE.",
+          section=S.FEATURES, families=CNF_ONLY),
+    _timer("timer_invite_expires", 180, 1, 3600, "Lifetime of an INVITE (s)."),
     _timer("timer_t1", 500, 100, 60000, "SIP T1 timer (ms)."),
     _timer("timer_t2", 4000, 100, 60000, "SIP T2 timer (ms)."),
     _timer("sip_retx", 10, 0, 10, "Retransmissions of other SIP requests."),
     _timer("sip_invite_retx", 6, 0, 6, "Retransmissions of an INVITE."),
     _row("phone_prompt", T, "SIP Phone", "Prompt of the phone's telnet console.",
-         max_len=15, cnf_key="phone_prompt", families=CNF_ONLY, form=False),
+         max_len=15, cnf_key="phone_prompt", families=CNF_ONLY),
     _row("authentication_url", Kind.URL, "", "URL the phone asks whether a "
          "push to it is allowed.", section=S.URLS, families=XML_ONLY,
-         xml_path="authenticationURL", form=False),
+         xml_path="authenticationURL"),
     _row("idle_url", Kind.URL, "", "Page shown when the phone is idle.",
-         section=S.URLS, families=XML_ONLY, xml_path="idleURL", form=False),
+         section=S.URLS, families=XML_ONLY, xml_path="idleURL"),
+    _flag("web_access", True, "The phone's web server (XML phones).",
+          section=S.ADVANCED, families=XML_ONLY, cnf_key=None,
+          xml_path="vendorConfig/webAccess"),
+    _flag("ssh_access", False, "SSH access to the phone (XML phones).",
+          section=S.ADVANCED, families=XML_ONLY, cnf_key=None,
+          xml_path="vendorConfig/sshAccess"),
+    _flag("pc_port", True, "The phone's PC port (XML phones).",
+          section=S.ADVANCED, families=XML_ONLY, cnf_key=None,
+          xml_path="vendorConfig/pcPort"),
+    _row("message_waiting_lamp_policy", Kind.INT, 1, "Waiting messages: 0 lamp "
+         "and prompt, 1 prompt, 2 lamp (primary line); 3-5 the same for all "
+         "lines; 6 none.", section=S.FEATURES, low=0, high=6, families=XML_ONLY,
+         xml_path="sipLines/line/messageWaitingLampPolicy"),
     _row("http_proxy_addr", Kind.HOST, "", "HTTP proxy for the URLs above.",
-         section=S.URLS, cnf_key="http_proxy_addr", families=CNF_ONLY, form=False),
+         section=S.URLS, cnf_key="http_proxy_addr", families=CNF_ONLY),
     _row("http_proxy_port", P, 80, "Port of the HTTP proxy.", section=S.URLS,
-         cnf_key="http_proxy_port", families=CNF_ONLY, form=False),
+         cnf_key="http_proxy_port", families=CNF_ONLY),
 )  # fmt: skip
 
 PHONE_ROWS: tuple[Setting, ...] = (
@@ -385,7 +409,7 @@ LINE_ROWS: tuple[Setting, ...] = (
          section=S.LINE, max_len=32, cnf_key="lineN_displayname",
          xml_path="sipLines/line/displayName"),
     _row("short_name", T, "", "Label next to the line key.", scope=Scope.LINE,
-         section=S.LINE, max_len=16, cnf_key="lineN_shortname",
+         section=S.LINE, max_len=32, cnf_key="lineN_shortname",
          xml_path="sipLines/line/featureLabel"),
     _row("proxy_address", Kind.HOST, "", "SIP server of this line (empty: the "
          "phone's).", scope=Scope.LINE, section=S.LINE, cnf_key="proxyN_address",
@@ -404,7 +428,11 @@ LINE: Mapping[str, Setting] = MappingProxyType({r.key: r for r in LINE_ROWS})
 
 def server_rows(*, form_only: bool = False) -> Iterator[Setting]:
     """Yield the server rows (only those the options form shows if asked)."""
-    return (row for row in SERVER_ROWS if row.form or not form_only)
+    return (
+        row
+        for row in SERVER_ROWS
+        if not form_only or (row.form and row.kind is not Kind.STRUCT)
+    )
 
 
 def cnf_server_keys() -> dict[str, Setting]:
