@@ -1,0 +1,289 @@
+"""The quick start, replayed in a real browser against a real Home Assistant.
+
+tests/test_docs_quickstart.py replays docs/quickstart.md through the API; this
+test clicks through it as a user does, in Debian's Chromium driven headless by
+Playwright, against a development instance started the way scripts/develop
+starts one (tests/browser/instance.py):
+
+1. onboarding: the owner account is created in the onboarding UI;
+2. Add integration -> Cisco IP Phone Provisioning, the server form on free
+   loopback ports, the TFTP root in a temporary folder;
+3. Configure: the SIP proxy (without one the phone ends "W362 No Valid Line
+   Names Provisioned", README item 9 of issue #12);
+4. the simulated phone (scripts/simulate-phone) boots and is discovered; Add;
+5. Reconfigure phone: line 1;
+6. the phone boots again, ends registered, and its device page shows
+   Provisioning state "Configured", its entities and the firmware entity.
+
+Each step leaves a screenshot in build/screenshots/ (git-ignored);
+scripts/docs-images turns the ones the docs use into docs/images/*.png.
+Every wait is at most 30 s; the whole test is bounded by its timeout mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+import importlib.util
+from pathlib import Path
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from .instance import REPO, Instance, free_port, free_port_range, running_instance
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = REPO / "build" / "screenshots"
+WAIT_MS = 30_000  # every single wait in the browser
+MAC = "00:11:22:33:44:55"
+OWNER = ("Demo Owner", "demo", "demo-password-1")
+FTP_PASSWORD = "cisco-demo-1"
+PROXY = "pbx.example.net"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return (
+            f"{CHROMIUM} is missing: as root, scripts/setup installs Debian's chromium"
+        )
+    for module, package in (
+        ("playwright", "playwright"),
+        ("hass_frontend", "home-assistant-frontend"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed: run scripts/setup"
+    return None
+
+
+class Steps:
+    """Numbered screenshots, one per step, so a failure shows where it stood."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.count = 0
+        shutil.rmtree(SHOTS, ignore_errors=True)
+        SHOTS.mkdir(parents=True)
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=SHOTS / f"{self.count:02d}-{name}.png")
+
+
+@contextlib.contextmanager
+def _browser(instance: Instance, profile: Path) -> Iterator[Any]:
+    """Chromium with an empty profile that may reach only the instance."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=LAUNCH_ARGS,
+            viewport={"width": 1280, "height": 900},
+            locale="en-US",
+        )
+        try:
+            context.route(
+                lambda url: not url.startswith(instance.url),
+                lambda route: route.abort(),
+            )
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            yield page
+        finally:
+            context.close()
+
+
+def _boot_phone(tftp_port: int) -> subprocess.CompletedProcess[str]:
+    """The README's command: boot the simulated 7960 once."""
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "tests.simphone"),
+            *("--server", f"127.0.0.1:{tftp_port}", "--mac", MAC, "--model", "7960"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def _onboard(page: Any, url: str, steps: Steps) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Create my smart home").click()
+    name, user, password = OWNER
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Confirm password").fill(password)
+    steps.shot("onboarding-owner")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Next").click()  # home location
+    page.get_by_text("We would like to know the country").wait_for()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Help us help you").wait_for()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Finish").click()
+    page.wait_for_url("**/lovelace/**")
+
+
+def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> int:
+    tftp_port = free_port(socket.SOCK_DGRAM)
+    passive = free_port_range(10)
+    page.goto(url + "/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_label("Search for a brand name").fill("Cisco")
+    page.get_by_text("Cisco IP Phone Provisioning").click()
+    fields = {
+        "TFTP root folder": str(tmp / "tftp"),
+        "Bind address": "127.0.0.1",
+        "TFTP port": str(tftp_port),
+        "FTP port": str(free_port()),
+        "First passive FTP port": str(passive),
+        "Last passive FTP port": str(passive + 9),
+        "FTP password": FTP_PASSWORD,
+    }
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    steps.shot("server-form")
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Finish").click()
+    return tftp_port
+
+
+def _set_proxy(page: Any, steps: Steps) -> None:
+    """Quick start step 4: Configure -> SIP proxy."""
+    page.get_by_role("button", name="Configure").click()
+    page.get_by_label("SIP proxy", exact=True).fill(PROXY)
+    steps.shot("options-sip-proxy")
+    page.get_by_role("button", name="Submit").click()
+    steps.shot("options-saved")
+    page.get_by_role("button", name="Finish").click()
+
+
+def _add_discovered(page: Any, url: str, steps: Steps) -> None:
+    """Quick start step 5: the discovered phone -> Add (model, name)."""
+    page.goto(url + "/config/integrations/integration/cisco_ip_phone")
+    page.get_by_text("asked for its configuration").wait_for()
+    steps.shot("discovered")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_label("Name", exact=True).fill("Study")
+    steps.shot("discovered-add")
+    page.get_by_role("button", name="Submit").click()
+    steps.shot("discovered-added")
+    page.get_by_role("button", name="Close").last.click()
+
+
+def _expand(page: Any, section: str) -> None:
+    """Open a collapsed form section (its header is a button)."""
+    header = page.get_by_role("button", name=section)
+    for _ in range(3):
+        header.click()
+        page.wait_for_timeout(500)
+        if header.get_attribute("aria-expanded") == "true":
+            return
+    raise AssertionError(f"section {section!r} did not open")
+
+
+def _give_line(page: Any, url: str, steps: Steps) -> None:
+    """Quick start step 5: the phone's Reconfigure -> Lines -> Line 1."""
+    page.goto(url + "/config/integrations/integration/cisco_ip_phone")
+    # The rows are the server, then its phone; each has its own Configure
+    # (2025.4 labels a subentry's reconfigure "Configure").
+    page.get_by_text("Study Phone").wait_for()
+    page.get_by_role("button", name="Configure").nth(1).click()
+    page.get_by_role("button", name="Submit").click()  # model and name as they are
+    _expand(page, "Line 1")
+    for label, value in (
+        ("SIP user name", "201"),
+        ("Authentication name", "201"),
+        ("Password", "secret-201"),
+    ):  # every line has these fields; only line 1 is expanded
+        page.get_by_label(label, exact=True).filter(visible=True).fill(value)
+    steps.shot("phone-lines")
+    page.get_by_role("button", name="Submit").click()
+    steps.shot("phone-saved")
+    page.get_by_role("button", name="Close").last.click()
+
+
+def _wait_tree(page: Any, text: str) -> None:
+    """Wait (at most WAIT_MS) until the page's accessibility tree shows text."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    tree = ""
+    while time.monotonic() < deadline:
+        tree = page.locator("body").aria_snapshot()
+        if text in tree:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{text!r} not shown; the page reads:\n{tree}")
+
+
+def _device_page(page: Any, url: str, steps: Steps) -> None:
+    """The phone's device page after the second boot."""
+    page.goto(url + "/config/devices/dashboard")
+    page.get_by_text("Study", exact=True).click()
+    # Each card lists its entities as "name state"; the accessibility tree
+    # reads through the frontend's shadow roots the way a screen reader does.
+    _wait_tree(page, "Provisioning state Configured")  # the truthful state
+    for shown in (
+        "Config up to date On",
+        "IP address 127.0.0.1",
+        "Last boot",
+        "Regenerate files",
+        "Resync",
+        "Provisioning",
+    ):
+        _wait_tree(page, shown)
+    # The update entity is "Firmware" in Configuration, next to the Firmware
+    # sensor; with no firmware uploaded nothing is offered: no Install button.
+    _wait_tree(page, "Firmware Unknown Regenerate files")
+    assert page.get_by_role("button", name="Install").count() == 0
+    steps.shot("device-page")
+
+
+def test_quickstart_in_the_browser(tmp_path: Path) -> None:
+    """Onboarding to a Configured phone, through the UI only."""
+    if reason := _missing():
+        pytest.skip(reason)
+    started = time.monotonic()
+    with (
+        running_instance(tmp_path) as instance,
+        _browser(instance, tmp_path / "profile") as page,
+    ):
+        steps = Steps(page)
+        try:
+            _onboard(page, instance.url, steps)
+            tftp_port = _add_server(page, instance.url, tmp_path, steps)
+            steps.shot("server-added")
+            _set_proxy(page, steps)
+            first = _boot_phone(tftp_port)
+            assert "W362" in first.stdout, first.stdout + first.stderr
+            _add_discovered(page, instance.url, steps)
+            _give_line(page, instance.url, steps)
+            second = _boot_phone(tftp_port)
+            assert second.returncode == 0, second.stdout + second.stderr
+            assert ": registered," in second.stdout, second.stdout
+            _device_page(page, instance.url, steps)
+        except Exception:
+            steps.shot("failure")
+            raise
+    print(f"browser quick start took {time.monotonic() - started:.1f} s")
