@@ -37,7 +37,7 @@ import pytest
 
 from .instance import REPO, Instance, free_port, free_port_range, running_instance
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "build" / "screenshots"
@@ -78,12 +78,14 @@ class Steps:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.count = 0
+        self.started = time.monotonic()
         shutil.rmtree(SHOTS, ignore_errors=True)
         SHOTS.mkdir(parents=True)
 
     def shot(self, name: str) -> None:
         self.count += 1
         self.page.screenshot(path=SHOTS / f"{self.count:02d}-{name}.png")
+        print(f"{time.monotonic() - self.started:6.1f} s  {name}")
 
 
 @contextlib.contextmanager
@@ -162,9 +164,11 @@ def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> int:
         "Last passive FTP port": str(passive + 9),
         "FTP password": FTP_PASSWORD,
     }
+    page.get_by_label("FTP password", exact=True).wait_for()
+    steps.shot("server-form")  # the defaults, as the docs show them
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
-    steps.shot("server-form")
+    steps.shot("server-form-filled")
     page.get_by_role("button", name="Submit").click()
     page.get_by_role("button", name="Finish").click()
     return tftp_port
