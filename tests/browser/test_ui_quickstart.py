@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from tests.firmware_helpers import TARGET, put_firmware
+
 from .instance import REPO, Instance, free_port, free_port_range, running_instance
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -148,8 +150,9 @@ def _onboard(page: Any, url: str, steps: Steps) -> None:
     page.wait_for_url("**/lovelace/**")
 
 
-def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> int:
-    tftp_port = free_port(socket.SOCK_DGRAM)
+def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> tuple[int, int]:
+    """Quick start step 2: the server form; returns the TFTP and FTP ports."""
+    tftp_port, ftp_port = free_port(socket.SOCK_DGRAM), free_port()
     passive = free_port_range(10)
     page.goto(url + "/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
@@ -159,7 +162,7 @@ def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> int:
         "TFTP root folder": str(tmp / "tftp"),
         "Bind address": "127.0.0.1",
         "TFTP port": str(tftp_port),
-        "FTP port": str(free_port()),
+        "FTP port": str(ftp_port),
         "First passive FTP port": str(passive),
         "Last passive FTP port": str(passive + 9),
         "FTP password": FTP_PASSWORD,
@@ -171,7 +174,28 @@ def _add_server(page: Any, url: str, tmp: Path, steps: Steps) -> int:
     steps.shot("server-form-filled")
     page.get_by_role("button", name="Submit").click()
     page.get_by_role("button", name="Finish").click()
-    return tftp_port
+    return tftp_port, ftp_port
+
+
+def _upload_firmware(ftp_port: int, tmp: Path) -> None:
+    """Quick start step 3, with its curl command: the SIP 6.3 and 8.12 files."""
+    staging = tmp / "downloads"
+    staging.mkdir()
+    put_firmware(staging)
+    names = ",".join(sorted(p.name for p in staging.iterdir()))
+    upload = subprocess.run(
+        [
+            *("curl", "--silent", "--show-error", "--max-time", "30"),
+            *("--user", f"cisco:{FTP_PASSWORD}", "-T", f"{{{names}}}"),
+            f"ftp://127.0.0.1:{ftp_port}/",
+        ],
+        cwd=staging,
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    assert upload.returncode == 0, upload.stderr
 
 
 def _set_proxy(page: Any, steps: Steps) -> None:
@@ -243,6 +267,8 @@ def _wait_tree(page: Any, text: str) -> None:
 
 def _device_page(page: Any, url: str, steps: Steps) -> None:
     """The phone's device page after the second boot."""
+    from playwright.sync_api import expect
+
     page.goto(url + "/config/devices/dashboard")
     page.get_by_text("Study", exact=True).click()
     # Each card lists its entities as "name state"; the accessibility tree
@@ -257,11 +283,16 @@ def _device_page(page: Any, url: str, steps: Steps) -> None:
         "Provisioning",
     ):
         _wait_tree(page, shown)
-    # The update entity is "Firmware" in Configuration, next to the Firmware
-    # sensor; with no firmware uploaded nothing is offered: no Install button.
-    _wait_tree(page, "Firmware Unknown Regenerate files")
-    assert page.get_by_role("button", name="Install").count() == 0
+    # The phone runs the target image the server offers: the Firmware sensor
+    # (Diagnostic) shows it and the update entity (Configuration) is up to date.
+    _wait_tree(page, f"Firmware {TARGET} IP address")
+    _wait_tree(page, "Firmware Up-to-date")
     steps.shot("device-page")
+    page.get_by_text("Firmware", exact=True).first.click()  # the update entity
+    _wait_tree(page, f"Installed version {TARGET}")
+    # Up to date: the dialog's Update button (2025.4 and newer) is disabled.
+    expect(page.get_by_role("button", name="Update", exact=True).last).to_be_disabled()
+    steps.shot("update-entity")
 
 
 def test_quickstart_in_the_browser(tmp_path: Path) -> None:
@@ -276,7 +307,8 @@ def test_quickstart_in_the_browser(tmp_path: Path) -> None:
         steps = Steps(page)
         try:
             _onboard(page, instance.url, steps)
-            tftp_port = _add_server(page, instance.url, tmp_path, steps)
+            tftp_port, ftp_port = _add_server(page, instance.url, tmp_path, steps)
+            _upload_firmware(ftp_port, tmp_path)
             steps.shot("server-added")
             _set_proxy(page, steps)
             first = _boot_phone(tftp_port)
