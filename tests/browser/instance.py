@@ -13,7 +13,7 @@ gets its own session so teardown can end it with everything it started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 import contextlib
 from dataclasses import dataclass
 import os
@@ -52,6 +52,22 @@ def free_port_range(size: int) -> int:
             continue
         return first
     raise RuntimeError(f"no {size} consecutive free ports on 127.0.0.1")
+
+
+def without_coverage(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment minus pytest-cov's hooks for subprocesses.
+
+    Under ``--cov`` pytest-cov makes every Python subprocess measure itself;
+    one started outside the repository (as Home Assistant is, in its temporary
+    folder) does not find pyproject.toml, records line instead of branch data
+    and the final combine fails. The browser test measures no integration
+    code, so its subprocesses run unmeasured (and faster).
+    """
+    return {
+        key: value
+        for key, value in environ.items()
+        if not key.startswith(("COV_CORE_", "COVERAGE_"))
+    }
 
 
 @dataclass(frozen=True)
@@ -112,7 +128,7 @@ def running_instance(tmp: Path) -> Iterator[Instance]:
     port = free_port()
     config = _config_dir(tmp, port)
     log = tmp / "home-assistant.log"
-    env = dict(os.environ)
+    env = without_coverage(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
     )

@@ -38,7 +38,14 @@ import pytest
 
 from tests.firmware_helpers import TARGET, put_firmware
 
-from .instance import REPO, Instance, free_port, free_port_range, running_instance
+from .instance import (
+    REPO,
+    Instance,
+    free_port,
+    free_port_range,
+    running_instance,
+    without_coverage,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -132,6 +139,7 @@ def _boot_phone(tftp_port: int) -> subprocess.CompletedProcess[str]:
             *("--server", f"127.0.0.1:{tftp_port}", "--mac", MAC, "--model", "7960"),
         ],
         cwd=REPO,
+        env=without_coverage(os.environ),
         capture_output=True,
         text=True,
         timeout=30,
