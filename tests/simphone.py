@@ -3,9 +3,11 @@
 A physical 79xx cannot exist in a test run, so this module plays one, as
 faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.1):
 
-* old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and compare the
-  first four characters with their own image; SCCP 3.x refuses to go beyond
-  SIP 6.3 / SCCP 5.x ("Load ID Incorrect", the user's notes);
+* old images (SCCP <= 5.x, SIP <= 6.x) read ``OS79XX.TXT`` and ignore it
+  when its first four characters match their own image (``P0S3`` on SIP,
+  MATRIX; so a SIP phone only leaves through the loader ``P003-…``);
+  SCCP 3.x refuses to go beyond SIP 6.3 / SCCP 5.x ("Load ID Incorrect",
+  the user's notes);
 * the universal application loader hunts ``CTLSEP<MAC>.tlv``,
   ``SEP<MAC>.cnf.xml`` (stops there when found, LOG-TEO), ``SIP<MAC>.cnf``
   (stops when it names an image, the user's log), ``MGC<MAC>.cnf``,
@@ -15,7 +17,11 @@ faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.
   then ``RINGLIST.DAT`` and ``<dial_template>.xml`` in parallel;
 * a check-sync NOTIFY is answered ``200 OK``; after the idle delay the phone
   fetches ``syncinfo.xml`` and ``dialplan.xml`` and reboots only when the SYNC
-  for its image differs from its ``sync`` value.
+  for its image differs from its ``sync`` value;
+* a 79x1-class phone (7941/7961/7970/7975 on ``SIP41.…``/``SIP70.…``) reads
+  ``SEP<MAC>.cnf.xml`` only, ignores check-sync and restarts on a
+  service-control NOTIFY that passes Cisco's checks (``tests.simphone_sip``);
+* every phone answers OPTIONS with ``Server: Cisco-CP<model>G…/<version>``.
 
 It parses what it downloads with its own small parsers, independent of the
 engine's, so a test that passes means two implementations agree.
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -38,9 +44,20 @@ import time
 import uuid
 from xml.etree import ElementTree
 
+from tests.simphone_sip import SipListener
 from tests.simphone_tftp import TftpResult, tftp_read
+from tests.simphone_web import serve
 
 MODEL_IDS: Mapping[str, int] = {"7960": 7, "7940": 8}
+# 79x1-class models and their device-type numbers (xml_elements.md §5).
+JAVA_MODEL_IDS: Mapping[str, int] = {
+    "7941": 115,
+    "7961": 30018,
+    "7970": 30006,
+    "7975": 437,
+}
+_GIGABIT = frozenset({"7941", "7961"})  # UA token CP79x1G-GE (SIPCC-CONST)
+_JAVA_LOAD = re.compile(r"^SIP\d\d\.(\d+)-(\d+)-(\d+)", re.IGNORECASE)
 
 
 class PhoneState(StrEnum):
@@ -264,15 +281,27 @@ class SimulatedPhone:
         self.mac = re.sub(r"[^0-9A-Fa-f]", "", mac).upper()
         if len(self.mac) != 12:
             raise ValueError(f"not a MAC address: {mac!r}")
-        if model not in MODEL_IDS:
-            raise ValueError(f"only 7940/7960 are simulated, not {model!r}")
-        image = parse_image(firmware)
+        if model not in MODEL_IDS and model not in JAVA_MODEL_IDS:
+            raise ValueError(
+                f"only 7940/7960 and 7941/7961/7970/7975 are simulated, not {model!r}"
+            )
+        self.java = model in JAVA_MODEL_IDS
+        if self.java:
+            if not _JAVA_LOAD.match(firmware):
+                raise ValueError(f"not a 79x1-class SIP image: {firmware!r}")
+            self.loader: str | None = None
+        else:
+            image = parse_image(firmware)
+            # A phone on a universal-loader image also has that loader in flash.
+            self.loader = (
+                "P003" + firmware[4:] if uses_universal_loader(image) else None
+            )
         self.model = model
         self.firmware = firmware
-        # A phone on a universal-loader image also has that loader in flash.
-        self.loader: str | None = (
-            "P003" + firmware[4:] if uses_universal_loader(image) else None
-        )
+        # Set when a configuration names line 1 (the NOTIFY user it accepts).
+        self.line1_name: str | None = None
+        self.ccm_mode = False  # 79x1 class: line 1's proxy is USECALLMANAGER
+        self.register_call_id = ""
         self.sync = "1"
         self.server = server
         self.timings = timings or PhoneTimings.fast()
@@ -283,6 +312,8 @@ class SimulatedPhone:
         self._on_request = on_request
         self._sip_port_wanted = sip_port
         self._sip: asyncio.DatagramTransport | None = None
+        self.sip_stack: SipListener | None = None
+        self._web: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._report = BootReport()
 
@@ -314,16 +345,38 @@ class SimulatedPhone:
         report.firmware = self.firmware
         return report
 
+    @property
+    def server_header(self) -> str:
+        """Return its ``Server``/``User-Agent`` (research/13 phone_identity a.1)."""
+        if self.java:
+            match = _JAVA_LOAD.match(self.firmware)
+            assert match is not None
+            version = ".".join(match.groups())
+            suffix = "-GE" if self.model in _GIGABIT else ""
+            return f"Cisco-CP{self.model}G{suffix}/{version}"
+        image = parse_image(self.firmware)
+        version = "8.0" if image.major == 8 else f"{image.major}.{image.minor}"
+        return f"Cisco-CP{self.model}G/{version}"
+
     async def start_sip(self) -> None:
-        """Listen for SIP on UDP (check-sync NOTIFY) at 127.0.0.1:sip_port."""
+        """Listen for SIP on UDP (NOTIFY, OPTIONS) at 127.0.0.1:sip_port."""
         loop = asyncio.get_running_loop()
-        self._sip, _ = await loop.create_datagram_endpoint(
-            lambda: _SipListener(self),
+        self._sip, self.sip_stack = await loop.create_datagram_endpoint(
+            lambda: SipListener(self),
             local_addr=(self.server[0], self._sip_port_wanted),
         )
 
+    async def start_web(self) -> int:
+        """Start its web server (device-information page); return the port."""
+        self._web = await serve(self, self.server[0])
+        return int(self._web.sockets[0].getsockname()[1])
+
     async def stop(self) -> None:
-        """Close the SIP socket and wait for any check-sync work to end."""
+        """Close the SIP socket and web server; wait for check-sync work to end."""
+        if self._web is not None:
+            self._web.close()
+            await self._web.wait_closed()
+            self._web = None
         if self._sip is not None:
             self._sip.close()
             self._sip = None
@@ -364,6 +417,9 @@ class SimulatedPhone:
         return result
 
     async def _one_boot(self) -> None:
+        if self.java:
+            await self._java_boot()
+            return
         image = parse_image(self.firmware)
         if self.loader is None and not uses_universal_loader(image):
             await self._old_image_boot(image)
@@ -383,7 +439,9 @@ class SimulatedPhone:
         # Only the line break is dropped: a trailing space stays part of the
         # name, as on real phones (CSCdv19260, reference §2.1).
         target = result.data.decode("latin-1").split("\n", 1)[0].rstrip("\r")
-        if target and target != self.firmware:
+        if target[:4].upper() == self.firmware[:4].upper():
+            return  # MATRIX: same first four characters, no protocol switch
+        if target:
             await self._old_image_load(image, target)
 
     async def _old_image_load(self, image: Image, target: str) -> None:
@@ -489,6 +547,7 @@ class SimulatedPhone:
             config.update(parse_cnf(own.data))
         self.config = config
         self.sync = config.get("sync", self.sync)
+        self.line1_name = config.get("line1_name") or None
         extras = ["RINGLIST.DAT"]
         if template := config.get("dial_template"):
             extras.append(f"{template}.xml")
@@ -515,6 +574,56 @@ class SimulatedPhone:
         await self._fetch(f"/{self.model}-font.xml")
         await self._fetch(f"US/{self.model}-tones.xml")
         raise _Stop(PhoneState.SCCP_RUNNING)
+
+    # -- 79x1 class ----------------------------------------------------------
+
+    async def _java_boot(self) -> None:
+        """A 79x1-class SIP phone: its own XML file, the load it names, register.
+
+        The 79x1 stack reads ``SEP<MAC>.cnf.xml`` (reference §1.6): line 1's
+        ``name`` is the NOTIFY user it accepts, a ``proxy`` of
+        ``USECALLMANAGER`` puts it in CCM mode (research/13 a.2).
+        """
+        await self._fetch(f"CTLSEP{self.mac}.tlv")
+        sep = await self._fetch(f"SEP{self.mac}.cnf.xml")
+        if not sep.ok:
+            raise _Stop(PhoneState.UNPROVISIONED, "no SEP<MAC>.cnf.xml")
+        try:
+            root = ElementTree.fromstring(sep.data)
+        except ElementTree.ParseError:
+            raise _Stop(PhoneState.UNPROVISIONED, "SEP<MAC>.cnf.xml") from None
+        load = (root.findtext(".//loadInformation") or "").strip()
+        if load and load != self.firmware:
+            loads = await self._fetch(f"{load}.loads")
+            if loads.ok and _JAVA_LOAD.match(load):
+                self.firmware = load
+                raise _Reboot
+        line = root.find(".//line[@button='1']")
+        if line is None:
+            line = root.find(".//line")
+        name = (line.findtext("name") or "").strip() if line is not None else ""
+        proxy = (line.findtext("proxy") or "").strip() if line is not None else ""
+        self.line1_name = name or None
+        self.ccm_mode = proxy.upper() == "USECALLMANAGER"
+        if not name or not proxy:
+            raise _Stop(PhoneState.UNPROVISIONED, "no line 1")
+        # Cisco's REGISTER Call-ID starts with the MAC (phone_identity a.2).
+        mac = self.mac.lower()
+        self.register_call_id = (
+            f"{mac[:8]}-{mac[8:]}{uuid.uuid4().hex[:4]}-"
+            f"{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:8]}@{self.server[0]}"
+        )
+        raise _Stop(PhoneState.REGISTERED)
+
+    def _restart(self, full: bool) -> None:
+        """service-control restart/reset: boot again (re-reads its XML file)."""
+        task = asyncio.get_running_loop().create_task(self._restarted(full))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _restarted(self, full: bool) -> None:
+        report = await self.boot()
+        self.sync_reports.put_nowait(SyncReport([], True, report))
 
     # -- check-sync ----------------------------------------------------------
 
@@ -555,67 +664,6 @@ def _reachable_from_sccp3(target: Image) -> bool:
     return target.protocol == "sccp" and target.major == 5
 
 
-class _SipListener(asyncio.DatagramProtocol):
-    """Just enough SIP for ``NOTIFY Event: check-sync`` (reference §4.1)."""
-
-    def __init__(self, phone: SimulatedPhone) -> None:
-        self.phone = phone
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        text = data.decode("utf-8", "replace")
-        head, _, _ = text.partition("\r\n\r\n")
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("SIP/2.0"):
-            return  # not a SIP request: a real phone drops it
-        headers = _headers(lines[1:])
-        if parts[0] != "NOTIFY":
-            self._answer(addr, headers, "501 Not Implemented")
-        elif headers.get("event", "").split(";")[0].strip().lower() != "check-sync":
-            self._answer(addr, headers, "489 Bad Event")
-        else:
-            self._answer(addr, headers, "200 OK")
-            self.phone._notified()
-
-    def _answer(
-        self, addr: tuple[str, int], headers: dict[str, str], status: str
-    ) -> None:
-        assert self.transport is not None
-        to = headers.get("to", "")
-        if to and ";tag=" not in to:
-            to += f";tag={uuid.uuid4().hex[:8]}"
-        reply = [f"SIP/2.0 {status}"]
-        for name, value in (
-            ("Via", headers.get("via", "")),
-            ("From", headers.get("from", "")),
-            ("To", to),
-            ("Call-ID", headers.get("call-id", "")),
-            ("CSeq", headers.get("cseq", "")),
-        ):
-            if value:
-                reply.append(f"{name}: {value}")
-        reply += [f"User-Agent: Cisco-CP{self.phone.model}G/8.0", "Content-Length: 0"]
-        self.transport.sendto(("\r\n".join(reply) + "\r\n\r\n").encode(), addr)
-
-
-_COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "o": "event"}
-
-
-def _headers(lines: Sequence[str]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for line in lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            key = name.strip().lower()
-            headers[_COMPACT.get(key, key)] = value.strip()
-    return headers
-
-
 # -- command line --------------------------------------------------------------
 
 
@@ -634,7 +682,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--server", type=_server, default=("127.0.0.1", 69))
     parser.add_argument("--mac", required=True)
-    parser.add_argument("--model", choices=sorted(MODEL_IDS), default="7960")
+    parser.add_argument(
+        "--model", choices=sorted({*MODEL_IDS, *JAVA_MODEL_IDS}), default="7960"
+    )
     parser.add_argument("--firmware", default="P0S3-8-12-00")
     parser.add_argument("--max-reboots", type=int, default=6)
     parser.add_argument(

@@ -43,7 +43,7 @@ from .ha_common import PHONE_MAC, phone_data, server_data
 pytest_plugins = ["tests.fixtures_ha"]
 
 OPTION = "image_79x0"  # "Firmware of 7940/7960 phones"
-SENSOR = "sensor.study_firmware"
+SENSOR = "sensor.study_running_firmware"
 UPDATE = "update.study_firmware"
 
 
@@ -87,11 +87,14 @@ async def test_without_sip63_files_an_sccp3_phone_stays_on_sccp(
     await phone.stop()
     await hass.async_block_till_done()
 
-    assert report.state is PhoneState.FIRMWARE_ERROR
-    assert report.names == ["OS79XX.TXT", f"{TARGET}.bin"]
+    # OS79XX.TXT names the loader P003-…, the SCCP phone's own prefix: it
+    # ignores the file (MATRIX) and keeps running SCCP, without an error.
+    assert report.state is PhoneState.SCCP_RUNNING
+    assert report.names[0] == "OS79XX.TXT"
+    assert not any(name.endswith((".bin", ".sbn")) for name in report.names)
     assert report.firmware == SCCP_3
-    assert entry.runtime_data.observation(PHONE_MAC) is None
-    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    seen = entry.runtime_data.observation(PHONE_MAC)
+    assert seen is None or seen.state == "running_sccp"
     await hass.config_entries.async_unload(entry.entry_id)
 
 

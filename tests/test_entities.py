@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cisco_ip_phone.const import DOMAIN
+from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
 from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneObservation,
     ProvisioningState,
@@ -113,6 +114,27 @@ async def test_devices(
     assert sorted(devices, key=lambda d: d.name or "") == snapshot
 
 
+async def test_names_a_person_can_tell_apart(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """No two entities of a phone share a name; the model is not said twice."""
+    device = find_device(hass, PHONE_MAC)
+    assert device is not None
+    names = [
+        state.attributes.get("friendly_name")
+        for entry in er.async_entries_for_device(
+            entity_registry, device.id, include_disabled_entities=False
+        )
+        if (state := hass.states.get(entry.entity_id)) is not None
+    ]
+    assert len(names) == len(set(names)), names
+    assert device.model == "IP Phone 7960"
+    assert device.model_id == "CP-7960G"
+
+
 async def test_noisy_entities_are_disabled_by_default(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -146,7 +168,7 @@ async def test_firmware_change_updates_the_device(
     device = find_device(hass, PHONE_MAC)
     assert device is not None
     assert device.sw_version == "P0S3-8-11-00"
-    state = hass.states.get("sensor.desk_firmware")
+    state = hass.states.get("sensor.desk_running_firmware")
     assert state is not None
     assert state.state == "P0S3-8-11-00"
 
@@ -171,13 +193,16 @@ async def test_event_entity_fires_with_file_and_reason(
 ) -> None:
     hub = init_integration.runtime_data
     observation = PhoneObservation.from_dict(OBSERVATION)
-    hub._process(
-        [
-            TrackerEvent("state_changed", PHONE_MAC, observation),
-            TrackerEvent(
-                "error", PHONE_MAC, observation, "SIP00113A4B5C6D.cnf", "rejected"
+    hub.server._emit(
+        EngineUpdate(
+            events=(
+                TrackerEvent("state_changed", PHONE_MAC, observation),
+                TrackerEvent(
+                    "error", PHONE_MAC, observation, "SIP00113A4B5C6D.cnf", "rejected"
+                ),
             ),
-        ]
+            macs=frozenset({PHONE_MAC}),
+        )
     )
     await hass.async_block_till_done()
     state = hass.states.get("event.desk_provisioning")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import time
 from types import MappingProxyType
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN, TICK_INTERVAL
-from custom_components.cisco_ip_phone.coordinator import CiscoPhoneHub, PhoneEntry
+from custom_components.cisco_ip_phone.hub import CiscoPhoneHub, PhoneEntry
 from custom_components.cisco_ip_phone.provisioning.ftp.events import (
     FtpEvent,
     FtpEventKind,
@@ -65,30 +67,61 @@ def transfer(
 
 async def test_counters(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     hub = init_integration.runtime_data
-    hub._handle_transfer(transfer("RINGLIST.DAT"))
-    hub._handle_transfer(
+    hub.feed_transfer(transfer("RINGLIST.DAT"))
+    hub.feed_transfer(
         transfer(
             "P0S3-8-12-00.sb2",
             kind=EventKind.FAILED,
             outcome=TransferOutcome.TIMEOUT,
         )
     )
-    hub._handle_transfer(
+    hub.feed_transfer(
         transfer(
             f"CTLSEP{PHONE_MAC}.tlv",
             kind=EventKind.FAILED,
             outcome=TransferOutcome.NOT_FOUND,
         )
     )
+    # Server counters are coalesced: the last write follows within a second.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
     assert hub.counters.transfers == 1
-    assert hub.counters.errors == 2  # a missing CTL file counts, as documented
+    # The firmware timeout is an error; the missing CTL file is a normal probe.
+    assert hub.counters.errors == 1
     state = hass.states.get("sensor.cisco_ip_phone_provisioning_transfers_served")
     assert state is not None
     assert state.state == "1"
     seen = hass.states.get("sensor.cisco_ip_phone_provisioning_phones_seen")
     assert seen is not None
     assert seen.state == "1"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"CTLSEP{PHONE_MAC}.tlv",
+        f"ITLSEP{PHONE_MAC}.tlv",
+        "ITLFile.tlv",
+        f"MGC{PHONE_MAC}.cnf",
+        "English_United_States/7960-font.xml",
+        "dialplan.xml",
+    ],
+)
+async def test_optional_probes_are_not_errors(
+    hass: HomeAssistant, init_integration: MockConfigEntry, name: str
+) -> None:
+    """What every phone asks for on each boot, present or not, is no error."""
+    hub = init_integration.runtime_data
+    hub.feed_transfer(
+        transfer(name, kind=EventKind.FAILED, outcome=TransferOutcome.NOT_FOUND)
+    )
+    assert hub.counters.errors == 0
+    hub.feed_transfer(
+        transfer(
+            "P0S3-8-12-00.sb2", kind=EventKind.FAILED, outcome=TransferOutcome.NOT_FOUND
+        )
+    )
+    assert hub.counters.errors == 1
 
 
 async def test_config_pending_until_fetched(
@@ -99,7 +132,7 @@ async def test_config_pending_until_fetched(
     main = f"SIP{PHONE_MAC}.cnf"
     assert hub.config_up_to_date(PHONE_MAC) is None  # never seen
     assert hub.config_up_to_date(UNKNOWN_MAC) is None  # not a phone of ours
-    hub._handle_transfer(
+    hub.feed_transfer(
         transfer(
             f"CTLSEP{PHONE_MAC}.tlv",
             kind=EventKind.FAILED,
@@ -108,7 +141,7 @@ async def test_config_pending_until_fetched(
     )
     assert hub.config_up_to_date(PHONE_MAC) is False  # seen, main file pending
     for name in ("SIPDefault.cnf", main):
-        hub._handle_transfer(transfer(name, hub=hub))
+        hub.feed_transfer(transfer(name, hub=hub))
     await hass.async_block_till_done()
     assert hub.config_up_to_date(PHONE_MAC) is True
     state = hass.states.get("binary_sensor.desk_config_up_to_date")
@@ -125,7 +158,7 @@ async def test_config_pending_until_fetched(
     assert state is not None
     assert state.state == "off"
     for name in ("SIPDefault.cnf", main):
-        hub._handle_transfer(transfer(name, hub=hub))
+        hub.feed_transfer(transfer(name, hub=hub))
     assert hub.config_up_to_date(PHONE_MAC) is True
 
 
@@ -134,7 +167,7 @@ async def test_unknown_phone_starts_one_discovery_flow(
 ) -> None:
     hub = init_integration.runtime_data
     name = f"SIP{UNKNOWN_MAC}.cnf"
-    hub._handle_transfer(transfer(name, kind=EventKind.REQUEST, ip="192.168.1.77"))
+    hub.feed_transfer(transfer(name, kind=EventKind.REQUEST, ip="192.168.1.77"))
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert len(flows) == 1
@@ -147,14 +180,41 @@ async def test_unknown_phone_starts_one_discovery_flow(
     observation = hub.observation(UNKNOWN_MAC)
     assert observation is not None
     again = TrackerEvent("discovered", UNKNOWN_MAC, observation, name, "unknown")
-    other = TrackerEvent("discovered", "001E4A0000CC", observation, name, "unknown")
+    other = TrackerEvent(
+        "discovered", "001E4A0000CC", observation, "SIP001E4A0000CC.cnf", "unknown"
+    )
     with patch(
-        "custom_components.cisco_ip_phone.coordinator.discovery_flow.async_create_flow"
+        "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
     ) as create:
         hub._discover(again)
         hub._discover(other)
         hub._discover(other)
     assert create.call_count == 1
+
+
+async def test_discovery_flood_is_bounded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Issue #11 item 8: random SEP<MAC> requests start few flows, if any."""
+    hub = init_integration.runtime_data
+    with patch(
+        "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
+    ) as create:
+        for index in range(500):
+            # Not a Cisco OUI: never a flow.
+            mac = f"02AB{index:08X}"
+            hub.feed_transfer(
+                transfer(f"SEP{mac}.cnf.xml", kind=EventKind.REQUEST, ip="10.0.0.9")
+            )
+        assert create.call_count == 0
+        for index in range(500):
+            # Cisco OUIs, but a flood: the rate bound caps the flows.
+            mac = f"001E4A{index:06X}"
+            hub.feed_transfer(
+                transfer(f"SEP{mac}.cnf.xml", kind=EventKind.REQUEST, ip="10.0.0.9")
+            )
+        assert 0 < create.call_count <= 25
+    assert len(hub._discovered_at) <= 1024
 
 
 async def test_discovery_can_be_switched_off(
@@ -167,7 +227,7 @@ async def test_discovery_can_be_switched_off(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     hub = mock_config_entry.runtime_data
-    hub._handle_transfer(transfer(f"SIP{UNKNOWN_MAC}.cnf", kind=EventKind.REQUEST))
+    hub.feed_transfer(transfer(f"SIP{UNKNOWN_MAC}.cnf", kind=EventKind.REQUEST))
     await hass.async_block_till_done()
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
@@ -177,16 +237,13 @@ async def test_ftp_events_reach_listeners(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     hub = init_integration.runtime_data
-    received: list[FtpEvent] = []
-    remove = hub.async_add_ftp_listener(received.append)
     event = FtpEvent(
         FtpEventKind.UPLOAD_COMPLETED, "P0S3-8-12-00.sb2", 10, "cisco", ("::1", 1), 0.0
     )
-    hub._handle_ftp(event)
-    remove()
-    hub._handle_ftp(event)
-    assert received == [event]
+    received = [hub.server.feed_ftp(event).ftp, hub.server.feed_ftp(event).ftp]
+    assert received == [event, event]
     assert hub.counters.uploads == 2
+    await hass.async_block_till_done()
 
 
 async def test_tick_applies_time_rules(
@@ -241,7 +298,7 @@ async def test_events_after_stop_schedule_nothing(
     failed_login = FtpEvent(
         FtpEventKind.LOGIN_FAILED, None, None, "cisco", ("127.0.0.1", 1), 0.0
     )
-    hub._handle_ftp(failed_login)
+    hub.server.feed_ftp(failed_login)
     assert hub.counters.uploads == 0
 
 
@@ -250,3 +307,23 @@ def test_main_config_file_depends_on_the_model() -> None:
     xml = PhoneEntry("b", PhoneConfig(mac=PHONE_MAC, model="7941"))
     assert cnf.main_file == f"SIP{PHONE_MAC}.cnf"
     assert xml.main_file == f"SEP{PHONE_MAC}.cnf.xml"
+
+
+def test_coordinator_module_keeps_the_old_names() -> None:
+    """Code written against coordinator.py (other branches) keeps working."""
+    from custom_components.cisco_ip_phone import coordinator, hub
+
+    assert coordinator.CiscoPhoneHub is hub.CiscoPhoneHub
+    assert coordinator.PhoneEntry is hub.PhoneEntry
+
+
+async def test_known_phones_get_the_tftp_reserve(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The TFTP slot reserve (issue #11 item 3) is for configured phones only."""
+    hub = init_integration.runtime_data
+    hub.feed_transfer(transfer(f"SIP{PHONE_MAC}.cnf", ip="192.168.1.60"))
+    hub.feed_transfer(transfer(f"SIP{UNKNOWN_MAC}.cnf", ip="192.168.1.77"))
+    assert hub.server.is_known_client("192.168.1.60")
+    assert not hub.server.is_known_client("192.168.1.77")
+    assert not hub.server.is_known_client("192.168.1.99")

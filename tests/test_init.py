@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 import socket
 import threading
@@ -13,8 +14,12 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cisco_ip_phone.const import (
@@ -23,7 +28,7 @@ from custom_components.cisco_ip_phone.const import (
     CONF_TFTP_PORT,
     DOMAIN,
 )
-from custom_components.cisco_ip_phone.coordinator import ServerCounters
+from custom_components.cisco_ip_phone.hub import ServerCounters
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     EventKind,
     TransferEvent,
@@ -314,7 +319,7 @@ async def test_observations_survive_unload_and_setup(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     hub = mock_config_entry.runtime_data
-    hub._handle_transfer(
+    hub.feed_transfer(
         TransferEvent(
             kind=EventKind.FAILED,
             client=("192.168.1.60", 50000),
@@ -332,6 +337,24 @@ async def test_observations_survive_unload_and_setup(
             timestamp=1_700_000_000.0,
         )
     )
+    hub.feed_transfer(
+        TransferEvent(
+            kind=EventKind.FAILED,
+            client=("192.168.1.60", 50001),
+            requested_name="Doorbell.raw",
+            resolved_name=None,
+            source=None,
+            digest=None,
+            size=None,
+            bytes_sent=0,
+            blocks=0,
+            retransmits=0,
+            duration=0.0,
+            outcome=TransferOutcome.TIMEOUT,
+            error="timeout",
+            timestamp=1_700_000_001.0,
+        )
+    )
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
@@ -346,4 +369,64 @@ async def test_observations_survive_unload_and_setup(
     state = hass.states.get("sensor.desk_provisioning_state")
     assert state is not None
     assert state.state == "booting"
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_ftp_that_could_not_start_is_retried_with_back_off(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Issue #11 item 7: once the port frees, FTP starts without a reload."""
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
+    blocker.listen()
+    try:
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        hub = mock_config_entry.runtime_data
+        assert not hub.ftp_running
+        # Still taken at the first retry: the next one waits longer.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert not hub.ftp_running
+    finally:
+        blocker.close()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=35))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hub.ftp_running
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, ftp_issue_id(mock_config_entry))
+        is None
+    )
+    state = hass.states.get("binary_sensor.cisco_ip_phone_provisioning_ftp_listening")
+    assert state is not None
+    assert state.state == "on"
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_fix_flow_with_the_same_port_really_starts_ftp(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
+    blocker.listen()
+    try:
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        blocker.close()
+    hub = mock_config_entry.runtime_data
+    assert not hub.ftp_running
+    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
+    manager = hass.data[REPAIRS_DOMAIN]["flow_manager"]
+    issue_id = ftp_issue_id(mock_config_entry)
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    port = mock_config_entry.data[CONF_FTP_PORT]
+    result = await manager.async_configure(result["flow_id"], {CONF_FTP_PORT: port})
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert hub.ftp_running  # same hub: started in place, no reload needed
+    assert mock_config_entry.runtime_data is hub
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)

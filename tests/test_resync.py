@@ -222,3 +222,48 @@ async def test_unanswered_resync_is_reported(
     assert event is not None
     assert event.attributes["event_type"] == "error"
     assert "check-sync" in event.attributes["reason"]
+
+
+async def _failed(manager: Any) -> Any:
+    """Wait (bounded) for the background restart to fail the resync."""
+    async with asyncio.timeout(10):
+        while (attempt := manager.resyncs.get(PHONE_MAC)) is None or (
+            attempt.state is not ResyncState.FAILED
+        ):
+            await asyncio.sleep(0.05)
+    return attempt
+
+
+async def test_resync_of_an_offline_phone_fails_at_once(
+    hass: HomeAssistant,
+    tftp_root: Path,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue #12 item 3: no waiting for the 60 s timeout (no clock moved here)."""
+    entry = make_entry(
+        tftp_root, model="7960", voip_control_port=free_port(socket.SOCK_DGRAM)
+    )
+    remember_phone(hass_storage, entry, observation(TARGET))
+    manager = await setup_entry(hass, entry)
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
+    )
+    attempt = await _failed(manager)
+    assert "did not answer" in attempt.reason
+    assert "did not follow the resync" in caplog.text
+
+
+async def test_resync_of_a_7961_says_why_it_cannot_restart(
+    hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
+) -> None:
+    """Issue #13 item 2: no check-sync a 7961 would ignore, no 60 s wait."""
+    entry = make_entry(tftp_root, model="7961")
+    remember_phone(hass_storage, entry, observation("SIP41.8-5-4S"))
+    manager = await setup_entry(hass, entry)
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
+    )
+    attempt = await _failed(manager)
+    assert "ignores check-sync" in attempt.reason
+    assert "power-cycle" in attempt.reason

@@ -183,7 +183,7 @@ async def test_current_version_given_by_the_user(
     remember_phone(hass_storage, entry, observation(None))  # SCCP 3.x never says
     manager = await setup_entry(hass, entry)
     device_id = phone_device_id(hass)
-    with pytest.raises(HomeAssistantError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         await _call(hass, "upgrade_firmware", {"device_id": device_id})
     assert caught.value.translation_key == "unknown_firmware"
     with pytest.raises(ServiceValidationError) as caught:
@@ -201,3 +201,36 @@ async def test_current_version_given_by_the_user(
         "P003-8-12-00",
         TARGET,
     ]
+
+
+async def test_user_mistake_is_one_translated_error_line(
+    hass: HomeAssistant,
+    tftp_root: Path,
+    hass_storage: dict[str, Any],
+    hass_ws_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unknown current image through the UI: one ERROR line that says what to do."""
+    put_firmware(tftp_root)
+    entry = make_entry(tftp_root)
+    remember_phone(hass_storage, entry, observation(None))
+    await setup_entry(hass, entry)
+    client = await hass_ws_client(hass)
+    caplog.clear()
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": "cisco_ip_phone",
+            "service": "upgrade_firmware",
+            "service_data": {"device_id": phone_device_id(hass)},
+        }
+    )
+    reply = await client.receive_json()
+    assert not reply["success"]
+    assert reply["error"]["code"] == "service_validation_error"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    message = errors[0].getMessage()
+    assert "App Load ID" in message
+    assert message.count("not known") == 1
+    assert errors[0].exc_info is None

@@ -208,7 +208,7 @@ async def test_phone_asking_for_an_absent_image_raises_an_issue(
     remember_phone(hass_storage, entry, observation(SCCP_3))
     manager = await setup_entry(hass, entry)
     hub = entry.runtime_data
-    hub._handle_transfer(_transfer("P0S3-07-4-00.bin", "failed", "not_found"))
+    hub.feed_transfer(_transfer("P0S3-07-4-00.bin", "failed", "not_found"))
     issues = ir.async_get(hass)
     issue = issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}")
     assert issue is not None
@@ -217,11 +217,11 @@ async def test_phone_asking_for_an_absent_image_raises_an_issue(
         "file": "P0S3-07-4-00.bin",
     }
     assert issue.translation_key == "firmware_not_found"  # 7.x .bin files exist
-    hub._handle_transfer(_transfer("P0S3-06-3-00.bin", "completed", "ok"))
+    hub.feed_transfer(_transfer("P0S3-06-3-00.bin", "completed", "ok"))
     assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}") is None
 
     # Uploading the file it asked for clears the issue too.
-    hub._handle_transfer(_transfer("./P0S3-07-4-00.bin", "failed", "not_found"))
+    hub.feed_transfer(_transfer("./P0S3-07-4-00.bin", "failed", "not_found"))
     assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}")
     await manager.async_rescan()
     assert issues.async_get_issue(DOMAIN, f"firmware_not_found_{PHONE_MAC}")
@@ -240,7 +240,7 @@ async def test_loop_raises_an_issue_and_stops_the_walk(
     await _install(hass)
     hub = entry.runtime_data
     for _ in range(12):
-        hub._handle_transfer(_transfer("OS79XX.TXT", "completed", "ok"))
+        hub.feed_transfer(_transfer("OS79XX.TXT", "completed", "ok"))
     issues = ir.async_get(hass)
     issue = issues.async_get_issue(DOMAIN, f"phone_loop_{PHONE_MAC}")
     assert issue is not None
@@ -253,7 +253,7 @@ async def test_loop_raises_an_issue_and_stops_the_walk(
     assert state.attributes[ATTR_RELEASE_SUMMARY].startswith("Stopped (loop)")
 
     # Leaving the loop clears the issue.
-    hub._handle_transfer(_transfer("SIPDefault.cnf", "completed", "ok"))
+    hub.feed_transfer(_transfer("SIPDefault.cnf", "completed", "ok"))
     assert issues.async_get_issue(DOMAIN, f"phone_loop_{PHONE_MAC}") is None
 
 
@@ -414,12 +414,10 @@ async def test_restore_ignores_foreign_data_and_unknown_phones(
     assert await hass.config_entries.async_unload(donor.entry_id)
     await hass.async_block_till_done()
 
-    key = f"{DOMAIN}.{donor.entry_id}.firmware"
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {"jobs": [{**saved, "mac": "001122334455"}], "syncs": ["x"]},
-    }
+    key = f"{DOMAIN}.{donor.entry_id}"
+    hass_storage[key]["data"].update(
+        {"jobs": [{**saved, "mac": "001122334455"}], "syncs": ["x"]}
+    )
     assert await hass.config_entries.async_setup(donor.entry_id)
     await hass.async_block_till_done()
     reloaded = async_get_manager(hass, donor.entry_id)
@@ -441,14 +439,14 @@ async def test_hook_and_events_of_strangers_are_ignored(
     assert hook("os79xx.txt", "127.0.0.1") is None  # no hop: the shared file
     assert hook("syncinfo.xml", "127.0.0.1") is None  # no resync: the shared file
     stranger = _transfer("ring2.raw", "failed", "not_found")
-    hub._handle_transfer(replace(stranger, client=("192.0.2.9", 1000)))
+    hub.feed_transfer(replace(stranger, client=("192.0.2.9", 1000)))
     assert ir.async_get(hass).issues == {}
 
     # A phone never identified, asking for an image that is not there (an
     # SCCP 3.x phone told P0S3-8-12-00 looks for P0S3-8-12-00.bin) is named
     # by its address.
     absent = _transfer("P0S3-8-12-00.bin", "failed", "not_found")
-    hub._handle_transfer(replace(absent, client=("192.0.2.9", 1000)))
+    hub.feed_transfer(replace(absent, client=("192.0.2.9", 1000)))
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "firmware_not_found_192.0.2.9")
     assert issue is not None
     assert issue.translation_placeholders == {
@@ -460,7 +458,7 @@ async def test_hook_and_events_of_strangers_are_ignored(
     assert issue.learn_more_url is not None
     assert issue.learn_more_url.endswith("#the-first-step-of-an-sccp-3x-phone")
     got = _transfer("P0S3-06-3-00.bin", "completed", "ok")
-    hub._handle_transfer(replace(got, client=("192.0.2.9", 1000)))
+    hub.feed_transfer(replace(got, client=("192.0.2.9", 1000)))
     assert ir.async_get(hass).issues == {}
     assert manager._title("001122334455") == "001122334455"
 
@@ -483,7 +481,7 @@ async def test_phone_added_later_is_followed(
     )
     await hass.async_block_till_done()
     assert hass.states.get("update.lobby_firmware") is not None
-    assert other in manager._watched
+    assert other in manager.hub.phones
 
 
 async def test_diagnostics_show_the_walk_and_the_catalog(

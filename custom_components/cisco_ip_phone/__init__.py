@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, STORAGE_VERSION
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
-from .firmware_manager import async_remove_firmware_store, async_start_firmware_manager
+from .const import DOMAIN
+from .firmware_issues import async_delete_all_issues
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .hub_store import HubStore
 from .provisioning.settings.models import ProvisioningError
 from .services import async_setup_services
 
@@ -43,15 +41,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -
             translation_key="invalid_settings",
             translation_placeholders={"error": str(err)},
         ) from err
-    await hub.async_start()
     entry.runtime_data = hub
+    # Registered first so that a failure anywhere below stops what started.
     entry.async_on_unload(hub.async_stop)
-    entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_stop_on_event)
-    )
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
-    await async_start_firmware_manager(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    try:
+        await hub.async_start()
+        entry.async_on_unload(
+            hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, hub.async_stop_on_event
+            )
+        )
+        entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        # A failed setup runs no unload callbacks: stop the servers here, so
+        # a retry never meets our own sockets ("Address already in use").
+        await hub.async_stop(save=False)
+        raise
     return True
 
 
@@ -73,11 +79,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -> None:
-    """Delete the stored observations of a removed server."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
-    ).async_remove()
-    await async_remove_firmware_store(hass, entry.entry_id)
+    """Delete the stored observations and every repair issue of a removed server.
+
+    Its issues (one server per Home Assistant) can no longer be fixed, and
+    must not greet the user who adds the integration again.
+    """
+    await HubStore(hass, entry).async_remove()
+    async_delete_all_issues(hass)
 
 
 async def async_remove_config_entry_device(

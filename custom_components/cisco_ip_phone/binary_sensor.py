@@ -14,8 +14,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 
 PARALLEL_UPDATES = 0
 

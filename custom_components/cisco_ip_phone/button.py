@@ -10,9 +10,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 from .entity import CiscoPhoneEntity, async_add_phone_entities
-from .firmware_manager import FirmwareManager, async_get_manager
+from .firmware_manager import FirmwareManager
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 
 PARALLEL_UPDATES = 1
 
@@ -56,8 +56,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons of every phone, now and for phones added later."""
     hub = entry.runtime_data
-    manager = async_get_manager(hass, entry.entry_id)
-    assert manager is not None  # started before the platforms
+    manager = hub.firmware
 
     async_add_phone_entities(
         entry,

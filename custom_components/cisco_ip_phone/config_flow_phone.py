@@ -81,11 +81,18 @@ def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneCo
         values = user_input.get(f"line_{index + 1}") or {}
         if not str(values.get("name", "")).strip():
             continue
+        text = {name: str(values.get(name, "")).strip() for name in LINE_FIELDS}
         lines.append(
-            Line(**{name: str(values.get(name, "")).strip() for name in LINE_FIELDS})
+            Line(
+                name=text["name"],
+                auth_name=text["auth_name"],
+                password=text["password"],
+                display_name=text["display_name"],
+                short_name=text["short_name"],
+            )
         )
     port = user_input.get("proxy_port")
-    return PhoneConfig(
+    phone = PhoneConfig(
         mac=identity["mac"],
         model=identity["model"],
         label=identity.get("label", ""),
@@ -94,6 +101,9 @@ def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneCo
         proxy_port=int(port) if port is not None else None,
         image=str(user_input.get("image", "")).strip(),
     )
+    for limit in phone.limit_errors():
+        raise limit  # the form refuses what the phone would cut or ignore
+    return phone
 
 
 class PhoneSubentryFlowHandler(ConfigSubentryFlow):

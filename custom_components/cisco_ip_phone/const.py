@@ -53,10 +53,12 @@ FTPS_STORAGE_NAME: Final = "cisco_ip_phone_ftps"
 # adds this one key to the server's user step.
 CONF_IMPORT_FOLDER: Final = "import_folder"
 
-STORAGE_VERSION: Final = 1
+STORAGE_VERSION: Final = 2  # 2: one Store (hub + firmware), see hub_store.py
 SAVE_DELAY: Final = 10
 TICK_INTERVAL: Final = timedelta(seconds=10)
 DISCOVERY_COOLDOWN: Final = 600.0
+# Unknown MACs whose last discovery time is kept (older ones are pruned).
+MAX_DISCOVERY_MEMORY: Final = 1024
 
 EVENT_BOOTED: Final = "booted"
 EVENT_CONFIGURED: Final = "configured"

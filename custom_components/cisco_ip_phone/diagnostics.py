@@ -9,8 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_FTP_PASSWORD, DOMAIN
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
-from .firmware_manager import async_get_manager
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 
 # Keys whose values are secrets wherever they appear (entry data, options,
 # phone settings, line settings).
@@ -60,8 +59,7 @@ async def async_get_config_entry_diagnostics(
             for mac in sorted(set(hub.phones) | set(hub.tracker.observations()))
         },
     }
-    manager = async_get_manager(hass, entry.entry_id)
-    assert manager is not None  # diagnostics are offered for loaded entries only
+    manager = hub.firmware
     data["server"]["firmware"] = manager.catalog_diagnostics()
     for mac, phone in data["phones"].items():
         phone["firmware"] = manager.phone_diagnostics(mac)
@@ -77,7 +75,5 @@ async def async_get_device_diagnostics(
     if entry.entry_id in macs or not macs:
         return await async_get_config_entry_diagnostics(hass, entry)
     data = _phone_diagnostics(hub, macs[0])
-    manager = async_get_manager(hass, entry.entry_id)
-    assert manager is not None  # diagnostics are offered for loaded entries only
-    data["firmware"] = manager.phone_diagnostics(macs[0])
+    data["firmware"] = hub.firmware.phone_diagnostics(macs[0])
     return async_redact_data(data, TO_REDACT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
@@ -11,7 +12,8 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .provisioning.tracking.tracker import TrackerEvent
 
 
 @callback
@@ -37,7 +39,13 @@ def async_add_phone_entities(
 
 
 class CiscoHubEntity(Entity):
-    """An entity pushed by the hub: it re-renders whenever the hub changes."""
+    """An entity pushed by the hub that writes its state only when it changed.
+
+    The hub asks an entity to refresh when something about its phone (or
+    the server) may have changed; the entity compares what it would show
+    with what it last wrote and stays silent when nothing differs, so a burst
+    of transfers costs a few real state changes, not one write per transfer.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -45,15 +53,29 @@ class CiscoHubEntity(Entity):
     def __init__(self, hub: CiscoPhoneHub, description: EntityDescription) -> None:
         self.hub = hub
         self.entity_description = description
+        self._written: tuple[Any, ...] | None = None
+
+    def _shown(self) -> tuple[Any, ...]:
+        """Return everything the state machine would get from this entity."""
+        return (
+            self.available,
+            self.state,
+            self.state_attributes,
+            self.extra_state_attributes,
+        )
 
     async def async_added_to_hass(self) -> None:
-        """Follow the hub for as long as the entity exists."""
+        """Remember what is written right after this (the first state)."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.hub.async_add_listener(self._handle_hub_update))
+        self._written = self._shown()
 
     @callback
     def _handle_hub_update(self) -> None:
-        """Write the new state."""
+        """Write the state if (and only if) what the entity shows changed."""
+        shown = self._shown()
+        if shown == self._written:
+            return
+        self._written = shown
         self.async_write_ha_state()
 
 
@@ -73,10 +95,24 @@ class CiscoPhoneEntity(CiscoHubEntity):
             connections={(CONNECTION_NETWORK_MAC, dr.format_mac(phone.mac))},
             manufacturer=MANUFACTURER,
             model=phone.model_name,
-            model_id=str(phone.config.model),
+            model_id=phone.product_id,
             name=hub.entry.subentries[phone.subentry_id].title,
             sw_version=str(firmware) if firmware else None,
         )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow this phone's updates only (never every phone's)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.hub.async_subscribe_phone(self.mac, self._handle_phone_update)
+        )
+        if self.device_entry is not None:
+            self.hub.devices.bind(self.mac, self.device_entry.id)
+
+    @callback
+    def _handle_phone_update(self, events: tuple[TrackerEvent, ...]) -> None:
+        """Refresh on an update about this phone (events: its tracker events)."""
+        self._handle_hub_update()
 
     @property
     def available(self) -> bool:
@@ -98,3 +134,8 @@ class CiscoServerEntity(CiscoHubEntity):
             name=hub.entry.title,
             entry_type=dr.DeviceEntryType.SERVICE,
         )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the server's coalesced updates."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.hub.async_subscribe_server(self._handle_hub_update))

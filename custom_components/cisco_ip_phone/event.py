@@ -7,8 +7,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_BOOTED, EVENT_CONFIGURED, EVENT_ERROR
-from .coordinator import CiscoPhoneConfigEntry
 from .entity import CiscoPhoneEntity, async_add_phone_entities
+from .hub import CiscoPhoneConfigEntry
 from .provisioning.tracking.tracker import TrackerEvent
 
 PARALLEL_UPDATES = 0
@@ -40,19 +40,19 @@ async def async_setup_entry(
 class CiscoPhoneEvent(CiscoPhoneEntity, EventEntity):
     """Fires when the phone boots, takes its config, or hits an error."""
 
-    async def async_added_to_hass(self) -> None:
-        """Also follow the tracker events of this phone."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.hub.async_add_event_listener(self.mac, self._handle_tracker_event)
-        )
-
     @callback
-    def _handle_tracker_event(self, event: TrackerEvent) -> None:
-        """Fire the matching event type with the file and reason."""
-        if event.kind not in EVENT_TYPES:
-            return
-        self._trigger_event(
-            str(event.kind), {"file": event.file, "reason": event.reason}
-        )
-        self.async_write_ha_state()
+    def _handle_phone_update(self, events: tuple[TrackerEvent, ...]) -> None:
+        """Fire the matching event types with the file and reason."""
+        fired = False
+        for event in events:
+            if event.kind not in EVENT_TYPES:
+                continue
+            self._trigger_event(
+                str(event.kind), {"file": event.file, "reason": event.reason}
+            )
+            fired = True
+        if fired:
+            self._written = self._shown()
+            self.async_write_ha_state()
+        else:
+            self._handle_hub_update()

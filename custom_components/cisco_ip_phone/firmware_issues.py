@@ -46,6 +46,28 @@ def async_delete_phone_issue(hass: HomeAssistant, kind: str, mac: str) -> None:
 
 
 @callback
+def async_delete_phone_issues(hass: HomeAssistant, mac: str) -> None:
+    """Delete every issue of a phone that is no longer configured.
+
+    An issue about a removed phone can never be fixed, so it must not stay.
+    """
+    suffix = f"_{mac}"
+    registry = ir.async_get(hass)
+    for domain, issue in list(registry.issues):
+        if domain == DOMAIN and issue.endswith(suffix):
+            ir.async_delete_issue(hass, DOMAIN, issue)
+
+
+@callback
+def async_delete_all_issues(hass: HomeAssistant) -> None:
+    """Delete every issue of the integration (its one server was removed)."""
+    registry = ir.async_get(hass)
+    for domain, issue in list(registry.issues):
+        if domain == DOMAIN:
+            ir.async_delete_issue(hass, DOMAIN, issue)
+
+
+@callback
 def async_report_image_not_found(
     hass: HomeAssistant, mac: str, phone: str, file: str
 ) -> None:

@@ -1,25 +1,23 @@
-"""Firmware walks and resyncs of one server: engine jobs fed by the hub's events.
+"""Firmware walks and resyncs of one server, driven by the hub's updates.
 
-The engine decides (``provisioning.upgrade``, ``provisioning.resync``); this
-module only wires it to Home Assistant: it keeps the catalog of the TFTP root
-current, tells each phone its hop's image through the hub's per-phone
-overrides and the resolver's client hook, feeds TFTP transfers and tracker
-events to the jobs, raises and clears repair issues, and persists the jobs.
+The engine decides (``provisioning.firmware``: upgrade walks and advice;
+``provisioning.sip.resync``); this module only wires it to Home Assistant:
+it keeps the catalog of the TFTP root current, tells each phone its hop's
+image through the hub's per-phone overrides and the resolver's client hook,
+takes each engine update from the hub (never subscribing on its own), raises
+and clears repair issues, and hands its jobs to the hub's one Store.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
-from homeassistant.util.hass_dict import HassKey
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN, LOGGER, SAVE_DELAY, TICK_INTERVAL
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .const import DOMAIN, LOGGER
 from .firmware_issues import (
     ISSUE_IMAGE_NOT_FOUND,
     ISSUE_LOOP,
@@ -31,15 +29,8 @@ from .firmware_issues import (
 from .provisioning.files.render import GeneratedFile, render_os79xx
 from .provisioning.firmware import (
     FirmwareCatalog,
-    FirmwareNameError,
-    Mechanism,
-    PlanError,
-    Protocol,
-    Role,
+    advice,
     is_firmware_name,
-    next_hop,
-    parse_image_name,
-    plan_hops,
     scan_catalog,
 )
 from .provisioning.firmware.upgrade import (
@@ -54,50 +45,28 @@ from .provisioning.firmware.upgrade import (
     plan_upgrade,
 )
 from .provisioning.ftp.server import FtpEvent
-from .provisioning.settings.models import ProvisioningError
-from .provisioning.sip.notify import NotifyResult, send_check_sync
+from .provisioning.server import EngineUpdate
+from .provisioning.settings.models import ProvisioningError, SettingsError
+from .provisioning.sip.restart import RestartOutcome, RestartResult, restart_phone
 from .provisioning.sip.resync import SYNC_TIMEOUT, ResyncBook, syncinfo_for
 from .provisioning.tftp import TransferEvent
 from .provisioning.tracking.files import FileKind, classify_request
 from .provisioning.tracking.tracker import ProvisioningState, TrackerEvent
 
-DATA_MANAGERS: HassKey[dict[str, FirmwareManager]] = HassKey(f"{DOMAIN}_firmware")
-STORE_VERSION: Final = 1
-MAX_SUMMARY: Final = 255
-DEFAULT_SIP_USER: Final = "cisco"
+if TYPE_CHECKING:
+    from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+
 # The first request of a boot: a resync that reached syncinfo.xml succeeded.
 BOOT_FILES: Final = frozenset({FileKind.TRUST_LIST, FileKind.OS79XX})
-# Only old images read OS79XX.TXT (SCCP <= 5.x, SIP <= 6.x); the oldest of
-# them, SCCP 3.x, bounds what may be named to a phone we cannot identify yet.
-OLDEST_OS79XX_READER: Final = "P00303020214"
 
 
 def async_get_manager(hass: HomeAssistant, entry_id: str) -> FirmwareManager | None:
     """Return the firmware manager of a loaded server entry, if any."""
-    return hass.data.get(DATA_MANAGERS, {}).get(entry_id)
-
-
-async def async_start_firmware_manager(
-    hass: HomeAssistant, entry: CiscoPhoneConfigEntry
-) -> FirmwareManager:
-    """Start the manager of a server entry; it stops when the entry unloads."""
-    manager = FirmwareManager(hass, entry)
-    await manager.async_start()
-    hass.data.setdefault(DATA_MANAGERS, {})[entry.entry_id] = manager
-
-    async def _stop() -> None:
-        hass.data.get(DATA_MANAGERS, {}).pop(entry.entry_id, None)
-        await manager.async_stop()
-
-    entry.async_on_unload(_stop)
-    return manager
-
-
-async def async_remove_firmware_store(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the saved walks of a removed server."""
-    await Store[dict[str, Any]](
-        hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.firmware"
-    ).async_remove()
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    hub = getattr(entry, "runtime_data", None)
+    return getattr(hub, "firmware", None)
 
 
 class FirmwareManager:
@@ -107,6 +76,7 @@ class FirmwareManager:
         self,
         hass: HomeAssistant,
         entry: CiscoPhoneConfigEntry,
+        hub: CiscoPhoneHub,
         *,
         first_timeout: float = FIRST_STEP_TIMEOUT,
         step_timeout: float = STEP_TIMEOUT,
@@ -114,71 +84,60 @@ class FirmwareManager:
     ) -> None:
         self.hass = hass
         self.entry = entry
-        self.hub: CiscoPhoneHub = entry.runtime_data
+        self.hub = hub
         self.catalog: FirmwareCatalog | None = None
         self.jobs: dict[str, UpgradeJob] = {}
         self.resyncs = ResyncBook(sync_timeout)
         self.first_timeout = first_timeout
         self.step_timeout = step_timeout
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.firmware"
-        )
-        self._listeners: list[CALLBACK_TYPE] = []
-        self._unsubs: list[CALLBACK_TYPE] = []
-        self._watched: set[str] = set()
         self._absent: dict[str, str] = {}  # MAC -> image file it asked for in vain
 
     # Lifecycle --------
 
+    def restore(self, saved_jobs: list[Any]) -> list[str]:
+        """Rebuild the saved walks; return what had to be dropped."""
+        dropped: list[str] = []
+        for saved in saved_jobs:
+            try:
+                job = UpgradeJob.from_dict(saved)
+            except SavedUpgradeError as err:
+                LOGGER.warning("Skipping a saved firmware upgrade: %s", err)
+                dropped.append("a firmware walk")
+                continue
+            if job.mac in self.hub.phones:
+                self.jobs[job.mac] = job
+        self.hub.images.update(
+            {mac: image for mac in self.jobs if (image := self._wanted_image(mac))}
+        )
+        return dropped
+
     async def async_start(self) -> None:
-        """Restore jobs and sync values, scan the root, and follow the hub."""
-        await self._async_restore()
+        """Scan the root and serve per-phone OS79XX.TXT and syncinfo.xml."""
         await self.async_rescan()
-        hub = self.hub
-        hub.resolver.set_client_hook(self._client_hook)
-        self._unsubs += [
-            hub.async_add_transfer_listener(self._on_transfer),
-            hub.async_add_ftp_listener(self._on_ftp),
-            hub.async_add_phone_listener(self._on_phone_added),
-            async_track_time_interval(
-                self.hass, self._on_tick, TICK_INTERVAL, name=f"{DOMAIN} firmware tick"
-            ),
-        ]
-        for phone in hub.phones.values():
-            self._watch(phone.mac)
+        self.hub.resolver.set_client_hook(self._client_hook)
 
-    async def async_stop(self) -> None:
-        """Stop following the hub and save the jobs."""
-        for unsub in self._unsubs:
-            unsub()
-        self._unsubs.clear()
+    @callback
+    def async_stop(self) -> None:
+        """Stop serving per-phone files (the hub saves the jobs)."""
         self.hub.resolver.set_client_hook(None)
-        await self._store.async_save(self._data_to_save())
 
     @callback
-    def _watch(self, mac: str) -> None:
-        if mac not in self._watched:
-            self._watched.add(mac)
-            self._unsubs.append(
-                self.hub.async_add_event_listener(mac, self._on_tracker_event)
-            )
+    def phone_added(self, mac: str) -> None:
+        """Show the hop issue of a phone added at runtime, if it has one."""
+        self._sync_hop_issue(mac)
+
+    def jobs_as_list(self) -> list[dict[str, Any]]:
+        """Return the walks as stored in the hub's Store."""
+        return [job.as_dict() for job in self.jobs.values()]
 
     @callback
-    def _on_phone_added(self, _subentry_id: str, phone: PhoneEntry) -> None:
-        self._watch(phone.mac)
-
-    # Subscriptions --------
-
-    @callback
-    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``listener`` whenever a job or the catalog changes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    @callback
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+    def _notify(self, mac: str | None = None) -> None:
+        """Refresh one phone's entities, or every phone's (catalog change)."""
+        if mac is not None:
+            self.hub.async_refresh_phone(mac)
+            return
+        for phone in list(self.hub.phones):
+            self.hub.async_refresh_phone(phone)
 
     # Catalog --------
 
@@ -208,24 +167,39 @@ class FirmwareManager:
     # What the phones are told --------
 
     def _wanted_image(self, mac: str) -> str | None:
-        """Return the image override a phone needs now, if any."""
+        """Return the image a phone's configuration must name now, if any.
+
+        A walk, running or stopped, names its hop's ``config_image``: never
+        a loader, whose ``.loads`` does not exist.
+        """
         job = self.jobs.get(mac)
         phone = self.hub.phones.get(mac)
         if job is None or phone is None:
             return None
         if job.status is not UpgradeStatus.DONE:
-            return job.image
+            return job.config_image
         # Keep what the user chose over the configured image, and the spelling
         # that exists in the root over another spelling of the same release.
         configured = self.hub.server_config.settings.image_for(phone.config)
         return None if configured.lower() == job.target.lower() else job.target
 
+    def _told_image(self, mac: str) -> str | None:
+        """Return the image OS79XX.TXT names to a phone (its hop's, in a walk)."""
+        job = self.jobs.get(mac)
+        wanted = self.hub.images.get(mac)
+        if (
+            job is not None
+            and job.status is not UpgradeStatus.DONE
+            and wanted == job.config_image
+        ):
+            return job.image
+        return wanted
+
     @callback
-    def _apply_images(self) -> None:
-        for mac in self.hub.phones:
-            wanted = self._wanted_image(mac)
-            if self.hub.images.get(mac) != wanted:
-                self.hub.set_image_override(mac, wanted)
+    def _apply_image(self, mac: str) -> None:
+        wanted = self._wanted_image(mac)
+        if self.hub.images.get(mac) != wanted:
+            self.hub.set_image_override(mac, wanted)
 
     def _client_hook(self, name: str, client_ip: str) -> GeneratedFile | None:
         """Serve OS79XX.TXT and syncinfo.xml per requesting phone."""
@@ -236,7 +210,7 @@ class FirmwareManager:
             return self._first_step() if name == "os79xx.txt" else None
         try:
             if name == "os79xx.txt":
-                image = self.hub.images.get(mac)
+                image = self._told_image(mac)
                 if image is None:
                     return self._first_step()
                 return GeneratedFile("OS79XX.TXT", render_os79xx(image), mac)
@@ -249,32 +223,29 @@ class FirmwareManager:
             return None
 
     def _first_step(self) -> GeneratedFile | None:
-        """OS79XX.TXT for an old image we cannot name: its first reachable hop.
-
-        An SCCP 3.x phone told the target (SIP 8.12) asks for a ``.bin`` that
-        does not exist and stays on SCCP without ever naming its MAC. Naming
-        the first hop the planner gives from SCCP 3.x (SIP 6.3) when its files
-        are here moves it to SIP, where it asks for ``SIP<MAC>.cnf`` and is
-        discovered; a phone already on SIP sees the same first four
-        characters and ignores the file (reference §1.2).
-        """
-        if self.catalog is None:
-            return None
+        """OS79XX.TXT for an old image we cannot name: its first reachable hop."""
         target = self.hub.server_config.settings.image_79x0
-        try:
-            hop = next_hop(OLDEST_OS79XX_READER, target, self.catalog)
-        except (PlanError, FirmwareNameError):
+        image = advice.first_step(self.catalog, target)
+        if image is None:
             return None
-        if hop is None or not hop.ready or hop.mechanism is not Mechanism.OS79XX:
-            return None
-        return GeneratedFile("OS79XX.TXT", render_os79xx(hop.image), None)
+        return GeneratedFile("OS79XX.TXT", render_os79xx(image), None)
 
     # Engine events --------
 
     @callback
-    def _on_transfer(self, event: TransferEvent) -> None:
+    def handle_update(self, update: EngineUpdate) -> None:
+        """Take one engine update: tracker events first, then the transfer."""
+        for event in update.events:
+            if event.mac in self.hub.phones:
+                self._on_tracker_event(event)
+        if update.transfer is not None:
+            self._on_transfer(update.transfer, update.mac)
+        if update.ftp is not None:
+            self._on_ftp(update.ftp)
+
+    @callback
+    def _on_transfer(self, event: TransferEvent, mac: str | None) -> None:
         ip = event.client[0]
-        mac = self.hub.tracker.mac_for_ip(ip)
         name = event.requested_name
         ok = event.kind == "completed" and event.outcome == "ok"
         missing = event.kind == "failed" and event.outcome == "not_found"
@@ -318,11 +289,7 @@ class FirmwareManager:
     def _resync_booted(self, mac: str) -> None:
         if self.resyncs.booted(mac) is not None:
             LOGGER.debug("Phone %s rebooted after the resync", mac)
-            self._notify()
-
-    @callback
-    def _on_tick(self, _now: Any) -> None:
-        self.async_tick(time.time())
+            self._notify(mac)
 
     @callback
     def async_tick(self, now: float) -> None:
@@ -340,7 +307,7 @@ class FirmwareManager:
             LOGGER.warning(
                 "Phone %s did not follow the resync: %s", attempt.mac, attempt.reason
             )
-            self._notify()
+            self._notify(attempt.mac)
 
     @callback
     def _after(self, job: UpgradeJob, change: JobChange) -> None:
@@ -348,23 +315,19 @@ class FirmwareManager:
         if change is JobChange.NONE:
             return
         if change is not JobChange.PROGRESS:
-            self._apply_images()
+            self._apply_image(job.mac)
             self._sync_hop_issue(job.mac)
         if change is JobChange.FAILED and job.failure is FailureReason.TIMEOUT:
             LOGGER.warning(
                 "Firmware upgrade of %s stopped: no progress on %s", job.mac, job.image
             )
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        self._notify()
+        self.hub.async_schedule_save()
+        self._notify(job.mac)
 
     # Repair issues --------
 
     def _title(self, mac: str) -> str:
-        phone = self.hub.phones.get(mac)
-        if phone is None:
-            return mac
-        subentry = self.entry.subentries.get(phone.subentry_id)
-        return subentry.title if subentry is not None else mac
+        return self.hub.title(mac)
 
     @callback
     def _clear_image_not_found(self, who: str) -> None:
@@ -397,29 +360,9 @@ class FirmwareManager:
         if phone is None:
             return None
         configured = self.hub.server_config.settings.image_for(phone.config)
-        return configured or self._newest_image(mac)
-
-    def _newest_image(self, mac: str) -> str | None:
-        """Return the newest complete SIP image in the root for the phone's kind."""
-        installed = self.installed_version(mac)
-        if self.catalog is None or installed is None:
-            return None
-        try:
-            running = parse_image_name(installed)
-        except FirmwareNameError:
-            return None
-        candidates = [
-            entry.image
-            for entry in self.catalog.images
-            if entry.reachable
-            and entry.complete
-            and entry.image.role is Role.APPLICATION
-            and entry.image.protocol is Protocol.SIP
-            and entry.image.family is running.family
-        ]
-        if not candidates:
-            return None
-        return max(candidates, key=lambda image: image.version).base
+        return configured or advice.newest_image(
+            self.catalog, self.installed_version(mac)
+        )
 
     def in_progress(self, mac: str) -> bool:
         """Tell whether the phone is being walked through hops."""
@@ -431,56 +374,27 @@ class FirmwareManager:
         job = self.jobs.get(mac)
         return job.percentage if job is not None and job.in_progress else None
 
-    def _plan_ahead(self, mac: str) -> list[str]:
-        job = self.jobs.get(mac)
-        if job is not None and job.status is not UpgradeStatus.DONE:
-            return [hop.image for hop in job.hops_ahead]
-        latest, installed = self.latest_version(mac), self.installed_version(mac)
-        if latest is None or installed is None or self.catalog is None:
-            return []
-        try:
-            return [hop.image for hop in plan_hops(installed, latest, self.catalog)]
-        except ProvisioningError:
-            return []
-
     def release_summary(self, mac: str) -> str | None:
         """Return the hops still ahead, the one being served first."""
-        job = self.jobs.get(mac)
-        if job is not None and job.status is UpgradeStatus.FAILED:
-            files = ", ".join(job.files) or job.detail or ""
-            text = f"Stopped ({job.failure}): {files}. Then: " + " → ".join(
-                hop.image for hop in job.hops_ahead
-            )
-            return text[:MAX_SUMMARY]
-        hops = self._plan_ahead(mac)
-        if not hops:
-            return None
-        return f"Hops ahead: {' → '.join(hops)}"[:MAX_SUMMARY]
+        return advice.release_summary(
+            self.jobs.get(mac),
+            self.latest_version(mac),
+            self.installed_version(mac),
+            self.catalog,
+        )
 
     def release_notes(self, mac: str) -> str | None:
         """Return why each hop ahead is needed and what it still lacks."""
-        job = self.jobs.get(mac)
-        if job is not None and job.status is not UpgradeStatus.DONE:
-            hops = list(job.hops_ahead)
-        else:
-            latest, installed = self.latest_version(mac), self.installed_version(mac)
-            if latest is None or self.catalog is None:
-                return None
-            try:
-                hops = plan_hops(installed, latest, self.catalog)
-            except ProvisioningError as err:
-                return str(err)
-        return "\n".join(f"- **{hop.image}**: {hop.reason}" for hop in hops) or None
+        return advice.release_notes(
+            self.jobs.get(mac),
+            self.latest_version(mac),
+            self.installed_version(mac),
+            self.catalog,
+        )
 
     def is_newer(self, latest: str, installed: str) -> bool:
         """Compare images by protocol and version, any spelling."""
-        try:
-            new, old = parse_image_name(latest), parse_image_name(installed)
-        except FirmwareNameError:
-            return latest != installed
-        if new.same_release(old):
-            return False
-        return new.protocol is not old.protocol or new.version > old.version
+        return advice.is_newer(latest, installed)
 
     def phone_diagnostics(self, mac: str) -> dict[str, Any]:
         """Return the phone's walk, image override and sync value."""
@@ -511,7 +425,10 @@ class FirmwareManager:
     # Actions --------
 
     def _error(self, key: str, mac: str, **placeholders: str) -> HomeAssistantError:
-        return HomeAssistantError(
+        # Every refusal here is something the user can fix (a phone not seen
+        # yet, a version, a file to upload): a validation error, logged once
+        # by Home Assistant as one line, never as an "unexpected" traceback.
+        return ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=key,
             translation_placeholders={"phone": self._title(mac), **placeholders},
@@ -536,6 +453,17 @@ class FirmwareManager:
         target = version or self.latest_version(mac)
         if not target:
             raise self._error("no_target", mac)
+        running = self.jobs.get(mac)
+        if (
+            running is not None
+            and running.in_progress
+            and not next_hop_only
+            and advice.same_image(running.target, target)
+        ):
+            # Asked again (an automation, a retry after a restart): the walk
+            # already on its way is the answer; planning anew from the
+            # firmware last seen would send the phone back to the first hop.
+            return running
         catalog = await self.async_rescan()
         try:
             job = plan_upgrade(
@@ -556,7 +484,7 @@ class FirmwareManager:
             ) from err
         self.jobs[mac] = job
         self._after(job, JobChange.ADVANCED)
-        if _runs_sip(observation.firmware):
+        if advice.runs_sip(observation.firmware):
             # A SIP phone can be asked to reboot; others need a power cycle.
             self.async_resync(mac)
         return job
@@ -575,66 +503,38 @@ class FirmwareManager:
         now = time.time()
         attempt = self.resyncs.start(mac, self.hub.syncs.get(mac), now)
         self.hub.set_sync(mac, attempt.sync)
-        self.hub.tracker.expect_sync(mac, now)
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        self.hub.server.expect_sync(mac, now)
         self.entry.async_create_background_task(
             self.hass,
             self._async_notify(mac, observation.ip),
             f"{DOMAIN} check-sync {mac}",
         )
-        self._notify()
+        self._notify(mac)
 
-    async def _async_notify(self, mac: str, ip: str) -> NotifyResult:
-        port = self.hub.server_config.settings.voip_control_port
-        user = _sip_user(self.hub.phones[mac])
-        result = await send_check_sync(ip, port=port, user=user)
-        LOGGER.debug("Check-sync to %s: %s %s", mac, result.status, result.reason)
-        return result
-
-    # Persistence --------
-
-    async def _async_restore(self) -> None:
-        data = await self._store.async_load()
-        if not isinstance(data, dict):
-            return
-        for saved in data.get("jobs", []):
-            try:
-                job = UpgradeJob.from_dict(saved)
-            except SavedUpgradeError as err:
-                LOGGER.warning("Skipping a saved firmware upgrade: %s", err)
-                continue
-            if job.mac in self.hub.phones:
-                self.jobs[job.mac] = job
-        syncs = data.get("syncs", {})
-        if isinstance(syncs, dict):
-            self.hub.syncs.update(
-                {
-                    mac: value
-                    for mac, value in syncs.items()
-                    if mac in self.hub.phones and isinstance(value, str)
-                }
+    async def _async_notify(self, mac: str, ip: str) -> RestartResult:
+        # The engine picks check-sync or service-control for the model and
+        # firmware; a request that did not get through fails the resync now.
+        phone = self.hub.phones[mac]
+        seen = self.hub.observation(mac)
+        try:
+            result = await restart_phone(
+                ip,
+                model=phone.config.model,
+                firmware=seen.firmware if seen is not None else None,
+                user=_sip_user(phone),
+                port=self.hub.server_config.settings.voip_control_port,
+                full=mac in self.jobs,
             )
-        self.hub.images.update(
-            {mac: image for mac in self.jobs if (image := self._wanted_image(mac))}
-        )
-        self.hub.regenerate()
-
-    @callback
-    def _data_to_save(self) -> dict[str, Any]:
-        return {
-            "jobs": [job.as_dict() for job in self.jobs.values()],
-            "syncs": dict(self.hub.syncs),
-        }
+        except SettingsError as err:
+            result = RestartResult(RestartOutcome.UNSUPPORTED, None, str(err))
+        LOGGER.debug("Restart of %s: %s %s", mac, result.outcome, result.reason)
+        if not result.sent and self.resyncs.fail(mac, result.reason) is not None:
+            LOGGER.warning("Phone %s did not follow the resync: %s", mac, result.reason)
+            self._notify(mac)
+        return result
 
 
 def _sip_user(phone: PhoneEntry) -> str:
-    """Return the user part of the NOTIFY's request URI: line 1, as Cisco does."""
+    """Return the NOTIFY's user: line 1's name, the only one the phone accepts."""
     lines = phone.config.lines
-    return lines[0].name if lines and lines[0].name.isalnum() else DEFAULT_SIP_USER
-
-
-def _runs_sip(firmware: str | None) -> bool:
-    try:
-        return parse_image_name(firmware or "").protocol is Protocol.SIP
-    except FirmwareNameError:  # pragma: no cover - the plan needed a known image
-        return False
+    return lines[0].name if lines else ""

@@ -23,7 +23,8 @@ from .const import (
     CONF_FTP_TLS,
 )
 from .provisioning.ftp.settings import FtpSettingsError, TlsMode
-from .provisioning.settings.models import Codec, ProvisioningError, ServerSettings
+from .provisioning.settings.models import ProvisioningError, ServerSettings
+from .provisioning.settings.table import Kind, Setting, server_rows
 from .server_config import ServerConfig, ftp_security_from_options
 
 PORT = selector.NumberSelector(
@@ -36,30 +37,44 @@ PASSWORD = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
 
-OPTION_FIELDS: dict[str, Any] = {
-    "sip_proxy": TEXT,
-    "sip_port": PORT,
-    "proxy_register": selector.BooleanSelector(),
-    "outbound_proxy": TEXT,
-    "outbound_proxy_port": PORT,
-    "ntp_server": TEXT,
-    "time_zone": TEXT,
-    "date_format": TEXT,
-    "time_format_24hr": selector.BooleanSelector(),
-    "dst_auto_adjust": selector.BooleanSelector(),
-    "preferred_codec": selector.SelectSelector(
-        selector.SelectSelectorConfig(
-            options=[codec.value for codec in Codec],
-            translation_key="preferred_codec",
+
+def field_for(row: Setting) -> Any:
+    """Return the form field of a setting, chosen by its kind in the table."""
+    if row.kind is Kind.BOOL:
+        return selector.BooleanSelector()
+    if row.kind is Kind.PORT:
+        return PORT
+    if row.kind is Kind.INT:
+        return selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=row.low or 0,
+                max=row.high or 0,
+                step=1,
+                mode=selector.NumberSelectorMode.BOX,
+            )
         )
-    ),
-    "image_79x0": TEXT,
-    "phone_password": PASSWORD,
-    "messages_uri": TEXT,
-    "nat_enable": selector.BooleanSelector(),
-    "nat_address": TEXT,
+    if row.kind is Kind.PASSWORD:
+        return PASSWORD
+    if row.choices:
+        config = selector.SelectSelectorConfig(options=list(row.choices))
+        if row.translated:
+            config["translation_key"] = row.key
+        if row.kind is not Kind.CHOICE:
+            # A stored value outside the list reaches the check, which says why.
+            config["custom_value"] = True
+        if len(row.choices) > 5:
+            config["mode"] = selector.SelectSelectorMode.DROPDOWN
+        return selector.SelectSelector(config)
+    return TEXT
+
+
+# Every server-wide setting the settings table puts in the options form.
+OPTION_FIELDS: dict[str, Any] = {
+    row.key: field_for(row) for row in server_rows(form_only=True)
 }
-INT_OPTIONS = ("sip_port", "outbound_proxy_port")
+INT_OPTIONS = tuple(
+    row.key for row in server_rows(form_only=True) if row.kind in (Kind.INT, Kind.PORT)
+)
 
 FTP_FIELDS: dict[str, Any] = {
     CONF_FTP_TLS: selector.SelectSelector(
@@ -152,7 +167,10 @@ class CiscoPhoneOptionsFlow(OptionsFlow):
     ) -> dict[str, str]:
         """Return form errors; the message of the first goes to ``{error}``."""
         try:
-            ServerConfig.from_entry(self.config_entry.data, options).ftp_settings()
+            config = ServerConfig.from_entry(self.config_entry.data, options)
+            config.ftp_settings()
+            for limit in config.settings.limit_errors():
+                raise limit
         except FtpSettingsError as err:
             placeholders["error"] = str(err)
             return {FTP_ERROR_FIELDS.get(err.field or "", "base"): "invalid_setting"}

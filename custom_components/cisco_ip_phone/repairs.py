@@ -11,6 +11,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir, selector
@@ -78,10 +79,16 @@ class FtpPortRepairFlow(RepairsFlow):
             error = await self.hass.async_add_executor_job(
                 check_bind, entry.data[CONF_HOST], port, socket.SOCK_STREAM
             )
-            if error is None:
+            if error is None and port == entry.data[CONF_FTP_PORT]:
+                # The same port, free now: saving it would change nothing
+                # (no reload), so start FTP here and close the issue only
+                # when it really runs.
+                error = await self._async_restart_ftp(entry)
+            elif error is None:
                 self.hass.config_entries.async_update_entry(
                     entry, data={**entry.data, CONF_FTP_PORT: port}
                 )
+            if error is None:
                 return self.async_create_entry(data={})
             errors[CONF_FTP_PORT] = error
         schema = vol.Schema(
@@ -98,6 +105,13 @@ class FtpPortRepairFlow(RepairsFlow):
         return self.async_show_form(
             step_id="ftp_port", data_schema=schema, errors=errors
         )
+
+    async def _async_restart_ftp(self, entry: ConfigEntry) -> str | None:
+        """Start the FTP server of a loaded entry; return an error key or None."""
+        if entry.state is not ConfigEntryState.LOADED:
+            return None  # the entry's own setup (or retry) starts FTP
+        hub = entry.runtime_data
+        return None if await hub.async_start_ftp() else "cannot_bind"
 
 
 async def async_create_fix_flow(

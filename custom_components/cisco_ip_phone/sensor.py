@@ -13,13 +13,12 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .provisioning.tracking.tracker import PhoneObservation, ProvisioningState
 
 PARALLEL_UPDATES = 0
@@ -143,36 +142,6 @@ class CiscoPhoneSensor(CiscoPhoneEntity, SensorEntity):
         if observation is None:
             return None
         return self.entity_description.value_fn(observation)
-
-    @callback
-    def _handle_hub_update(self) -> None:
-        """Keep the device's firmware, model and name in step (one entity does)."""
-        if self.entity_description.key == "firmware":
-            self._sync_device()
-        super()._handle_hub_update()
-
-    @callback
-    def _sync_device(self) -> None:
-        """Update the device registry when the phone or its settings changed."""
-        phone = self.hub.phones.get(self.mac)
-        device = self.device_entry
-        if phone is None or device is None:
-            return
-        firmware = self.native_value
-        version = str(firmware) if firmware else device.sw_version
-        title = self.hub.entry.subentries[phone.subentry_id].title
-        if (version, phone.model_name, title) != (
-            device.sw_version,
-            device.model,
-            device.name,
-        ):
-            dr.async_get(self.hass).async_update_device(
-                device.id,
-                sw_version=version,
-                model=phone.model_name,
-                model_id=str(phone.config.model),
-                name=title,
-            )
 
 
 class CiscoServerSensor(CiscoServerEntity, SensorEntity):

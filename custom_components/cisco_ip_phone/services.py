@@ -22,8 +22,8 @@ from homeassistant.helpers import (
 import voluptuous as vol
 
 from .const import DOMAIN
-from .coordinator import CiscoPhoneConfigEntry
 from .firmware_manager import FirmwareManager, async_get_manager
+from .hub import CiscoPhoneConfigEntry
 from .provisioning.firmware import FirmwareNameError, Role, parse_image_name
 
 SERVICE_REGENERATE: Final = "regenerate_configs"

@@ -18,9 +18,9 @@ from homeassistant.components.update import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 from .entity import CiscoPhoneEntity, async_add_phone_entities
-from .firmware_manager import FirmwareManager, async_get_manager
+from .firmware_manager import FirmwareManager
+from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 
 PARALLEL_UPDATES = 0
 
@@ -38,8 +38,7 @@ async def async_setup_entry(
 ) -> None:
     """Add one firmware update entity per phone, now and later."""
     hub = entry.runtime_data
-    manager = async_get_manager(hass, entry.entry_id)
-    assert manager is not None  # started before the platforms
+    manager = hub.firmware
 
     async_add_phone_entities(
         entry,
@@ -67,11 +66,6 @@ class CiscoPhoneUpdate(CiscoPhoneEntity, UpdateEntity):
     ) -> None:
         super().__init__(hub, phone, description)
         self.manager = manager
-
-    async def async_added_to_hass(self) -> None:
-        """Also follow the firmware manager (jobs, catalog)."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.manager.async_add_listener(self._handle_hub_update))
 
     @property
     def installed_version(self) -> str | None:

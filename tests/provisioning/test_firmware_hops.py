@@ -59,7 +59,7 @@ def test_users_walk_from_sccp_3(full_root: Path) -> None:
     hops = plan_hops("P00303020214", "P0S3-8-12-00", scan_catalog(full_root))
     assert summary(hops) == [
         ("P0S3-06-3-00", Mechanism.OS79XX, ("P0S3-06-3-00.bin",), "sccp-below-5"),
-        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-5-6-loader"),
+        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-6-loader"),
         ("P0S3-8-12-00", Mechanism.CONFIG, SIP_812_SET, "loader-to-target"),
     ]
     assert all(hop.ready for hop in hops)
@@ -106,7 +106,8 @@ def test_rule_sip_below_4_4_walks_cisco_path() -> None:
     assert summary(hops) == [
         ("P0S3-04-4-00", Mechanism.OS79XX, ("P0S3-04-4-00.bin",), "sip-below-4.4"),
         ("P0S3-05-3-00", Mechanism.OS79XX, ("P0S3-05-3-00.bin",), "sip-4.4-to-5.3"),
-        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-5-6-loader"),
+        ("P0S3-06-3-00", Mechanism.OS79XX, ("P0S3-06-3-00.sbn",), "sip-5-to-6.3"),
+        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-6-loader"),
         ("P0S3-8-12-00", Mechanism.CONFIG, SIP_812_SET, "loader-to-target"),
     ]
 
@@ -123,13 +124,26 @@ def test_rule_sip_4_4_to_5_3(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("current", ["P0S3-05-3-00", "P0S3-06-0-00", "P0S3-06-3-00"])
-def test_rule_sip_5_6_goes_through_the_loader(full_root: Path, current: str) -> None:
+@pytest.mark.parametrize("current", ["P0S3-06-0-00", "P0S3-06-3-00"])
+def test_rule_sip_6_goes_through_the_loader(full_root: Path, current: str) -> None:
     hops = plan_hops(current, "P0S3-8-12-00", scan_catalog(full_root))
     assert summary(hops) == [
-        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-5-6-loader"),
+        ("P003-8-12-00", Mechanism.OS79XX, ("P003-8-12-00.sbn",), "sip-6-loader"),
         ("P0S3-8-12-00", Mechanism.CONFIG, SIP_812_SET, "loader-to-target"),
     ]
+
+
+def test_rule_sip_5_goes_to_6_3_first(full_root: Path) -> None:
+    """CME-INST: 5.3 → 6.x → 7.x; no source sends 5.x to the loader directly."""
+    hops = plan_hops("P0S3-05-3-00", "P0S3-8-12-00", scan_catalog(full_root))
+    assert [hop.rule for hop in hops] == [
+        "sip-5-to-6.3",
+        "sip-6-loader",
+        "loader-to-target",
+    ]
+    assert hops[0].image == "P0S3-06-3-00"
+    assert "named in image_version" in hops[0].reason
+    assert "named in OS79XX.TXT" in hops[1].reason
 
 
 def test_rule_sip_6_direct_is_a_switch(full_root: Path) -> None:
@@ -145,9 +159,9 @@ def test_rule_sip_6_direct_is_a_switch(full_root: Path) -> None:
     assert summary(hops) == [
         ("P0S3-8-12-00", Mechanism.OS79XX, SIP_812_SET, "sip-6-direct"),
     ]
-    # SIP 5.x still takes the loader: the switch is only about 6.x.
+    # SIP 5.x still goes to 6.3 first: the switch is only about 6.x.
     five = plan_hops("P0S3-05-3-00", "P0S3-8-12-00", catalog, rules=switched)
-    assert [hop.rule for hop in five] == ["sip-5-6-loader", "loader-to-target"]
+    assert [hop.rule for hop in five] == ["sip-5-to-6.3", "sip-6-direct"]
 
 
 @pytest.mark.parametrize("current", ["P003-8-12-00", "P003-08-2-00.sbn"])
@@ -166,11 +180,23 @@ def test_rule_sip_7_plus_is_direct(full_root: Path, current: str) -> None:
     ]
 
 
-def test_rule_sccp_5_converts_straight_to_sip(full_root: Path) -> None:
+def test_rule_sccp_5_goes_through_the_loader_in_load_information(
+    full_root: Path,
+) -> None:
+    """Issue #13 item 3: never P0S3-8-12-00 through OS79XX.TXT (no such file)."""
     hops = plan_hops("P00305000300", "P0S3-8-12-00", scan_catalog(full_root))
     assert summary(hops) == [
-        ("P0S3-8-12-00", Mechanism.OS79XX, SIP_812_SET, "sccp-5"),
+        ("P003-8-12-00", Mechanism.CONFIG, ("P003-8-12-00.sbn",), "sccp-5-loader"),
+        ("P0S3-8-12-00", Mechanism.CONFIG, SIP_812_SET, "loader-to-target"),
     ]
+    assert all(hop.mechanism is not Mechanism.OS79XX for hop in hops)
+
+
+def test_every_enabled_hop_rule_names_its_source() -> None:
+    for rule in HOP_RULES:
+        assert rule.source.strip(), rule.rule_id
+        if rule.source.startswith(("no source", "unconfirmed")):
+            assert not rule.enabled, rule.rule_id
 
 
 @pytest.mark.parametrize("current", ["P00306000400", "P00308010200", "P0030801SR02"])
@@ -241,7 +267,7 @@ def test_sip_back_to_sccp(tmp_path: Path) -> None:
             "P00308010200",
             Mechanism.OS79XX,
             ("P00308010200.sbn", "P00308010200.loads", "P00308010200.sb2"),
-            "sip-5-6-loader",
+            "sip-6-loader",
         ),
     ]
     assert "own .sbn is the universal loader" in hops[0].reason
@@ -317,7 +343,7 @@ def test_os79xx_hop_to_an_unknown_old_image_asks_for_its_signed_file() -> None:
     hops = plan_hops("P0S3-05-3-00", "P0S3-06-3-00", EMPTY)
     # The loader is not needed for an old target: it loads straight away.
     assert summary(hops) == [
-        ("P0S3-06-3-00", Mechanism.OS79XX, ("P0S3-06-3-00.sbn",), "sip-5-6-loader"),
+        ("P0S3-06-3-00", Mechanism.OS79XX, ("P0S3-06-3-00.sbn",), "sip-5-to-6.3"),
     ]
 
 
@@ -349,7 +375,7 @@ def test_eight_three_style_target_is_an_old_single_image() -> None:
     assert (hop.image, hop.files, hop.rule) == (
         "P0S30801",
         ("P0S30801.sbn",),
-        "sip-5-6-loader",
+        "sip-6-loader",
     )
     hop = next_hop("P0S3-07-4-00", "P0S30801", EMPTY)
     assert hop is not None

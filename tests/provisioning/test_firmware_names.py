@@ -15,6 +15,7 @@ from custom_components.cisco_ip_phone.provisioning.firmware import (
     boots_universal_loader,
     expected_loader_name,
     is_firmware_name,
+    os79xx_name,
     parse_image_name,
 )
 from custom_components.cisco_ip_phone.provisioning.settings.models import (
@@ -266,3 +267,24 @@ def test_dashed_names_round_trip(
 )
 def test_boots_universal_loader(name: str, expected: bool) -> None:
     assert boots_universal_loader(parse_image_name(name)) is expected
+
+
+@pytest.mark.parametrize(
+    ("configured", "named"),
+    [
+        # Cisco's 8.12 package names its loader (issue #13 item 1): a SIP
+        # phone ignores P0S3-…, and no P0S3-8-12-00.bin/.sbn exists.
+        ("P0S3-8-12-00", "P003-8-12-00"),
+        ("P0S3-08-12-00", "P003-08-12-00"),
+        ("P0S3-8-12-00.loads", "P003-8-12-00"),
+        ("P0M3-07-4-00", "P003-07-4-00"),
+        # Before the loader era the image itself is the single file.
+        ("P0S3-06-3-00", "P0S3-06-3-00"),
+        ("P0S30203", "P0S30203"),
+        # An SCCP load's own .sbn is its loader (CSC-SCCP).
+        ("P00308010200", "P00308010200"),
+        ("not-a-cisco-name", "not-a-cisco-name"),
+    ],
+)
+def test_os79xx_names_the_universal_loader(configured: str, named: str) -> None:
+    assert os79xx_name(configured) == named

@@ -105,18 +105,22 @@ def test_mac_from_filename(name: str, mac: str | None) -> None:
 
 def test_models_table_matches_the_reference() -> None:
     assert list(MODELS) == [
-        "7940", "7960", "7941", "7961", "7942", "7962", "7945", "7965", "7970", "7975",
+        "7940", "7960", "7941", "7961", "7942", "7962", "7945", "7965", "7970",
+        "7975", "7941G-GE", "7961G-GE", "7971",
     ]  # fmt: skip
     expected = {
         "7940": (Family.F79X0, 2, 8, ConfigStyle.CNF, ""),
         "7960": (Family.F79X0, 6, 7, ConfigStyle.CNF, ""),
         "7941": (Family.F79X1, 2, 115, ConfigStyle.XML, "41"),
         "7961": (Family.F79X1, 6, 30018, ConfigStyle.XML, "41"),
+        "7941G-GE": (Family.F79X1, 2, 309, ConfigStyle.XML, "41"),
+        "7961G-GE": (Family.F79X1, 6, 308, ConfigStyle.XML, "41"),
         "7942": (Family.F79X2, 2, 434, ConfigStyle.XML, "42"),
         "7962": (Family.F79X2, 6, 404, ConfigStyle.XML, "42"),
         "7945": (Family.F79X5, 2, 435, ConfigStyle.XML, "45"),
         "7965": (Family.F79X5, 6, 436, ConfigStyle.XML, "45"),
         "7970": (Family.F797X, 8, 30006, ConfigStyle.XML, "70"),
+        "7971": (Family.F797X, 8, 119, ConfigStyle.XML, "70"),
         "7975": (Family.F797X, 8, 437, ConfigStyle.XML, "75"),
     }
     for name, (family, keys, model_id, style, prefix) in expected.items():

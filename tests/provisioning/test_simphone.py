@@ -181,11 +181,13 @@ async def test_users_firmware_walk_sccp3_to_sip63_to_loader_to_812(
     assert target.firmware == "P0S3-06-3-00"
     assert first.state is PhoneState.UNPROVISIONED  # "Phone Unprovisioned"
 
-    # "P0S3-08-2-00 didn't help": no .bin exists for 8.x
+    # "P0S3-08-2-00 didn't help": a SIP phone ignores an OS79XX.TXT whose
+    # first four characters are its own (P0S3) and boots on (MATRIX).
     (tftp_root / "OS79XX.TXT").write_bytes(b"P0S3-08-2-00\r\n")
     second = await boot(target)
-    assert second.names == ["OS79XX.TXT", "P0S3-08-2-00.bin"]
-    assert second.state is PhoneState.FIRMWARE_ERROR
+    assert second.names[:2] == ["OS79XX.TXT", "SIPDefault.cnf"]
+    assert not any(name.startswith("P0S3-08-2-00") for name in second.names)
+    assert second.state is PhoneState.UNPROVISIONED
     assert target.firmware == "P0S3-06-3-00"
 
     # "P003-08-2-00 did the trick": the universal loader, then the hunt
@@ -409,7 +411,9 @@ def test_bad_identity_is_refused() -> None:
     with pytest.raises(ValueError, match="MAC"):
         SimulatedPhone("00:11")
     with pytest.raises(ValueError, match="7940/7960"):
-        SimulatedPhone(MAC, model="7970")
+        SimulatedPhone(MAC, model="7906")
+    with pytest.raises(ValueError, match="79x1-class"):
+        SimulatedPhone(MAC, model="7961", firmware="P0S3-8-12-00")
     with pytest.raises(ValueError, match="image"):
         SimulatedPhone(MAC, firmware="firmware")
 
@@ -496,11 +500,15 @@ async def test_old_sip_phone_loads_image_version_from_its_config(
     assert report.reboots == 1
 
 
-async def test_sccp3_may_go_to_sccp5(server: tuple[str, int], tftp_root: Path) -> None:
+async def test_sccp_ignores_os79xx_with_its_own_prefix(
+    server: tuple[str, int], tftp_root: Path
+) -> None:
+    """MATRIX: P003… is the SCCP phone's own prefix, so no switch happens."""
     (tftp_root / "OS79XX.TXT").write_bytes(b"P00305000300\n")
     (tftp_root / "P00305000300.bin").write_bytes(b"sccp 5")
     report = await boot(phone(server, firmware="P00303020214"))
-    assert report.firmware == "P00305000300"
+    assert "P00305000300.bin" not in report.names
+    assert report.firmware == "P00303020214"
     assert report.state is PhoneState.SCCP_RUNNING
 
 
@@ -536,15 +544,16 @@ async def test_non_sip_datagrams_are_dropped(server: tuple[str, int]) -> None:
 async def test_old_phone_loads_a_6x_image_shipped_as_loads_and_sb2(
     server: tuple[str, int], tftp_root: Path
 ) -> None:
-    (tftp_root / "OS79XX.TXT").write_bytes(b"P0S3-06-3-00\n")
+    # SIP to SIP goes through image_version: OS79XX.TXT with P0S3 is ignored.
+    (tftp_root / "SIPDefault.cnf").write_bytes(b"image_version: P0S3-06-3-00\n")
     (tftp_root / "P0S3-06-3-00.loads").write_bytes(
         b"P0S3-06-3-00.loads\0P003-06-3-00.sbn\0P0S3-06-3-00.sb2\0"
     )
     (tftp_root / "P0S3-06-3-00.sb2").write_bytes(b"sip 6.3" * 100)
     target = phone(server, firmware="P0S3-05-3-00")
     report = await boot(target)
-    assert report.names[:4] == [
-        "OS79XX.TXT",
+    start = report.names.index("P0S3-06-3-00.bin")
+    assert report.names[start : start + 3] == [
         "P0S3-06-3-00.bin",
         "P0S3-06-3-00.loads",
         "P0S3-06-3-00.sb2",
@@ -556,7 +565,7 @@ async def test_old_phone_loads_a_6x_image_shipped_as_loads_and_sb2(
 async def test_6x_manifest_without_application_is_an_error(
     server: tuple[str, int], tftp_root: Path
 ) -> None:
-    (tftp_root / "OS79XX.TXT").write_bytes(b"P0S3-06-3-00\n")
+    (tftp_root / "SIPDefault.cnf").write_bytes(b"image_version: P0S3-06-3-00\n")
     (tftp_root / "P0S3-06-3-00.loads").write_bytes(b"nothing")
     report = await boot(phone(server, firmware="P0S3-05-3-00"))
     assert report.state is PhoneState.FIRMWARE_ERROR

@@ -155,6 +155,7 @@ def test_check_sync_has_exactly_the_reference_layout() -> None:
         b"CSeq: 1 NOTIFY\r\n"
         b"Contact: <sip:provisioner@192.168.1.2:5070>\r\n"
         b"Event: check-sync\r\n"
+        b"Subscription-State: active\r\n"
         b"Content-Length: 0\r\n"
         b"\r\n"
     )
@@ -176,11 +177,19 @@ def test_ids_are_random_each_time() -> None:
     assert first[2].endswith("@10.0.0.1")
 
 
-def test_check_sync_without_a_user_and_with_a_host_name() -> None:
-    message = build_check_sync("phone.lan", port=5062, user="", local_host="ha.lan")
+def test_check_sync_to_a_host_name() -> None:
+    message = build_check_sync("phone.lan", port=5062, user="1001", local_host="ha")
     request = parse_request(message, ("0.0.0.0", 0))
-    assert (request.user, request.host, request.port) == (None, "phone.lan", 5062)
-    assert request.headers["To"] == "<sip:phone.lan>"
+    assert (request.user, request.host, request.port) == ("1001", "phone.lan", 5062)
+    assert request.headers["To"] == "<sip:1001@phone.lan>"
+
+
+def test_a_notify_without_a_user_is_refused() -> None:
+    """Issue #13 item 4: the phone answers 400 to an empty To user, 404 to a
+    Request-URI user that is not its line 1 (sipcc), so none is sent."""
+    with pytest.raises(SettingsError, match="line 1 name") as caught:
+        build_check_sync("phone.lan", user="", local_host="ha.lan")
+    assert caught.value.field == "user"
 
 
 def test_service_control_layout() -> None:
@@ -201,7 +210,6 @@ def test_service_control_layout() -> None:
         "ConfigVersionStamp={00000000-0000-0000-0000-000000000000}",
         "DialplanVersionStamp={00000000-0000-0000-0000-000000000000}",
         "SoftkeyVersionStamp={00000000-0000-0000-0000-000000000000}",
-        "FeatureControlVersionStamp={00000000-0000-0000-0000-000000000000}",
         "",
     ]
 
@@ -395,7 +403,10 @@ async def test_provisional_then_final(start_phone: Callable[..., object]) -> Non
     result = await send_check_sync(
         "127.0.0.1", port=phone.port, user="1", timeout=30, t1=0.01
     )
-    assert result == NotifyResult(200, "OK", 2)
+    # The final answer comes with the second request; on a loaded machine a
+    # third retransmit may leave before it arrives, so only the order counts.
+    assert (result.status, result.reason) == (200, "OK")
+    assert 2 <= result.attempts <= len(phone.requests)
 
 
 async def test_provisional_only(start_phone: Callable[..., object]) -> None:

@@ -270,7 +270,7 @@ async def test_listing_failure_is_raised_not_cached(
     def broken(root: str, directory: str) -> dict[str, object]:
         raise ValueError("listing bug")
 
-    monkeypatch.setattr(module, "_scan_dir", broken)
+    monkeypatch.setattr(module, "scan_dir", broken)
     resolver = ContentResolver(root)
     with pytest.raises(ValueError, match="listing bug"):
         await resolver.resolve("SIPDefault.cnf", "1.2.3.4")

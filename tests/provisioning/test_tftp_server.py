@@ -27,12 +27,10 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TftpSettings,
     TransferEvent,
     TransferOutcome,
-    session as session_module,
+    upload as upload_module,
 )
-from custom_components.cisco_ip_phone.provisioning.tftp.session import (
-    ReadSession,
-    WriteSession,
-)
+from custom_components.cisco_ip_phone.provisioning.tftp.session import ReadSession
+from custom_components.cisco_ip_phone.provisioning.tftp.upload import WriteSession
 from tests.provisioning.tftp_raw import (
     LOCALHOST,
     RawClient,
@@ -541,12 +539,14 @@ async def test_lost_packets_are_retransmitted(start_server: StartServer) -> None
 
 
 async def test_abandoned_transfer_frees_its_session(start_server: StartServer) -> None:
-    running = await start_server(TftpSettings(timeout=0.05, retries=2))
-    with RawClient(running.port) as client:
+    running = await start_server(
+        TftpSettings(timeout=0.05, retries=2, unverified_retries=2)
+    )
+    with RawClient(running.port) as client:  # open: silent, not unreachable
         first = await client.request(rrq("P0S3-08-12-00.sb2"))
         assert block_of(first) == 1
-    assert running.server.stats.active == 1
-    await running.wait_for(lambda ev: len(ev) == 2)
+        assert running.server.stats.active == 1
+        await running.wait_for(lambda ev: len(ev) == 2)
     failed = running.events[-1]
     assert failed.kind is EventKind.FAILED
     assert failed.outcome is TransferOutcome.TIMEOUT
@@ -905,13 +905,13 @@ async def test_stop_during_an_upload_commit(
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     release = threading.Event()
-    real_write = session_module._write_atomically
+    real_write = upload_module._write_atomically
 
     def slow_write(target: Path, payload: bytes) -> None:
         assert release.wait(5)
         real_write(target, payload)
 
-    monkeypatch.setattr(session_module, "_write_atomically", slow_write)
+    monkeypatch.setattr(upload_module, "_write_atomically", slow_write)
     running = await start_server(TftpSettings(allow_write_dir=uploads))
     with RawClient(running.port) as client:
         assert await client.request(wrq("a.txt")) == ack(0)

@@ -15,6 +15,8 @@ from custom_components.cisco_ip_phone.provisioning.tftp.session import (
     ReadSession,
     Session,
     TransferInfo,
+)
+from custom_components.cisco_ip_phone.provisioning.tftp.upload import (
     WriteSession,
     _write_atomically,
 )
@@ -177,7 +179,7 @@ def test_receive_buffer_falls_back_without_privileges(refuse_plain: bool) -> Non
     with PickySocket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         force = getattr(socket, "SO_RCVBUFFORCE", -1)
         sock.refused = {force} | ({socket.SO_RCVBUF} if refuse_plain else set())
-        size = server_module._size_receive_buffer(sock, 1024 * 1024)
+        size = server_module.net.size_receive_buffer(sock, 1024 * 1024)
     assert size > 0
 
 

@@ -559,7 +559,7 @@ def test_a_full_table_of_known_phones_is_kept(monkeypatch: pytest.MonkeyPatch) -
 def test_pending_requests_of_unknown_ips_are_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from custom_components.cisco_ip_phone.provisioning.tracking import tracker as module
+    from custom_components.cisco_ip_phone.provisioning.tracking import boot as module
 
     monkeypatch.setattr(module, "MAX_PENDING_IPS", 2)
     t = tracker()
@@ -667,3 +667,63 @@ def test_a_hunt_right_after_a_download_is_a_new_boot() -> None:
     )
     assert kinds(events).count("booted") == 2
     assert t.observation(MAC).last_boot == 0.3  # type: ignore[union-attr]
+
+
+def test_ringlist_asked_before_the_config_finished_is_configured() -> None:
+    """Issue #12: RINGLIST.DAT's request came 1 ms before SIP<MAC>.cnf ended."""
+    t = tracker()
+    replay(t, [(0.0, "SIPDefault.cnf", True)])
+    config = f"SIP{MAC}.cnf"
+    t.handle(transfer(config, 0.1, kind=EventKind.REQUEST))
+    t.handle(transfer("RINGLIST.DAT", 0.2, kind=EventKind.REQUEST, port=50001))
+    events = t.handle(transfer(config, 0.201, kind=EventKind.COMPLETED))
+    assert states(events) == [S.CONFIGURED]
+    assert "configured" in kinds(events)
+    t.handle(transfer("RINGLIST.DAT", 0.3, kind=EventKind.COMPLETED, port=50001))
+    assert t.tick(120.0) == []  # never "Config rejected" later
+    assert t.observation(MAC).state is S.CONFIGURED  # type: ignore[union-attr]
+
+
+def test_both_orders_of_overlapping_transfers_end_the_same() -> None:
+    config = f"SIP{MAC}.cnf"
+    ends = []
+    for early in (True, False):
+        t = tracker()
+        replay(t, [(0.0, "SIPDefault.cnf", True)])
+        t.handle(transfer(config, 0.1, kind=EventKind.REQUEST))
+        if early:
+            t.handle(transfer("RINGLIST.DAT", 0.2, kind=EventKind.REQUEST, port=2))
+            t.handle(transfer(config, 0.201, kind=EventKind.COMPLETED))
+        else:
+            t.handle(transfer(config, 0.199, kind=EventKind.COMPLETED))
+            t.handle(transfer("RINGLIST.DAT", 0.2, kind=EventKind.REQUEST, port=2))
+        t.handle(transfer("RINGLIST.DAT", 0.3, kind=EventKind.COMPLETED, port=2))
+        t.tick(120.0)
+        ends.append(t.observation(MAC).state)  # type: ignore[union-attr]
+    assert ends == [S.CONFIGURED, S.CONFIGURED]
+
+
+def test_retries_of_a_slow_server_are_not_a_loop() -> None:
+    """Issue #16: a phone re-asks before it got an answer: a retry, not a loop."""
+    t = tracker()
+    name = f"CTLSEP{MAC}.tlv"
+    for n in range(30):  # asked again and again, never answered in time
+        t.handle(transfer(name, 0.5 * n, kind=EventKind.REQUEST, port=40000 + n))
+    for n in range(29):
+        t.handle(
+            transfer(
+                name,
+                20.0,
+                kind=EventKind.FAILED,
+                outcome=TransferOutcome.TIMEOUT,
+                port=40000 + n,
+            )
+        )
+    t.handle(transfer(name, 20.0, kind=EventKind.COMPLETED, port=40029))
+    observation = t.observation(MAC)
+    assert observation is not None
+    assert observation.state is S.BOOTING
+    # Answered requests still count: ten answers in a row are a loop.
+    for n in range(10):
+        fetch(t, name, 30.0 + n, found=False, port=41000 + n)
+    assert t.observation(MAC).state is S.STUCK_IN_LOOP  # type: ignore[union-attr]

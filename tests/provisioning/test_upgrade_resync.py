@@ -64,3 +64,15 @@ def test_resync_without_reboot_fails() -> None:
     assert book.tick(49) == []
     failed = book.tick(50)
     assert failed[0].reason == "the phone did not reboot"
+
+
+def test_a_resync_that_could_not_be_sent_fails_at_once() -> None:
+    book = ResyncBook(timeout=60)
+    book.start("AA", None, 0.0)
+    failed = book.fail("AA", "the phone did not answer")
+    assert failed is not None
+    assert failed.state is ResyncState.FAILED
+    assert failed.reason == "the phone did not answer"
+    assert book.fail("AA", "again") is None  # already finished
+    assert book.fail("BB", "unknown") is None
+    assert book.tick(1000.0) == []

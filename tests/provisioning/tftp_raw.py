@@ -55,11 +55,14 @@ def oack_options(packet: bytes) -> dict[str, str]:
 class RawClient:
     """One UDP socket (one client TID) talking to the server by hand."""
 
-    def __init__(self, server_port: int, host: str = LOCALHOST) -> None:
+    def __init__(
+        self, server_port: int, host: str = LOCALHOST, *, source: str | None = None
+    ) -> None:
+        """``source``: another loopback address (127.0.0.2 ...) to act as a host."""
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
-        self.sock.bind((host, 0))
+        self.sock.bind((source or host, 0))
         self.server = (host, server_port)
         self.peer: tuple[str, int] | None = None
 

@@ -1,4 +1,4 @@
-"""Command line for the engine: render files, run the TFTP or FTP server alone.
+"""Command line for the engine: render files, run TFTP, FTP or the whole server.
 
 Each subcommand lives in its own module; this package only dispatches.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import ftp as cli_ftp, render as cli_render, tftp as cli_tftp
+from . import ftp as cli_ftp, render as cli_render, serve as cli_serve, tftp as cli_tftp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_render.register(subparsers)
     cli_tftp.register(subparsers)
     cli_ftp.register(subparsers)
+    cli_serve.register(subparsers)
     return parser
 
 

@@ -34,6 +34,7 @@ from ..settings.models import (
     mac_from_filename,
     normalize_mac,
 )
+from ..settings.table import Kind, cnf_server_keys
 from .cnf_syntax import (
     CnfDocument,
     CnfEntry,
@@ -71,37 +72,20 @@ def _dst_day(entry: CnfEntry, source: str) -> int:
     return 0 if entry.value.strip() == "" else parse_int(entry, source)
 
 
-# cnf key -> (ServerSettings field, reader)
+_READERS: dict[Kind, Reader] = {
+    Kind.BOOL: parse_flag,
+    Kind.INT: parse_int,
+    Kind.PORT: parse_int,
+}
+
+# cnf key -> (ServerSettings field, reader), derived from the settings table.
 SERVER_KEYS: dict[str, tuple[str, Reader]] = {
-    "image_version": ("image_79x0", _text),
-    "proxy1_address": ("sip_proxy", _text),
-    "proxy1_port": ("sip_port", parse_int),
-    "proxy_register": ("proxy_register", parse_flag),
-    "timer_register_expires": ("timer_register_expires", parse_int),
-    "preferred_codec": ("preferred_codec", _text),
-    "outbound_proxy": ("outbound_proxy", _text),
-    "outbound_proxy_port": ("outbound_proxy_port", parse_int),
-    "messages_uri": ("messages_uri", _text),
-    "sntp_server": ("ntp_server", _text),
-    "sntp_mode": ("ntp_mode", _text),
-    "time_zone": ("time_zone", _text),
-    "dst_offset": ("dst_offset", parse_int),
-    "dst_auto_adjust": ("dst_auto_adjust", parse_flag),
+    **{
+        key: (row.key, _READERS.get(row.kind, _text))
+        for key, row in cnf_server_keys().items()
+    },
     **_dst("start"),
     **_dst("stop"),
-    "time_format_24hr": ("time_format_24hr", parse_flag),
-    "date_format": ("date_format", _text),
-    "nat_enable": ("nat_enable", parse_flag),
-    "nat_address": ("nat_address", _text),
-    "nat_received_processing": ("nat_received_processing", parse_flag),
-    "voip_control_port": ("voip_control_port", parse_int),
-    "start_media_port": ("start_media_port", parse_int),
-    "end_media_port": ("end_media_port", parse_int),
-    "telnet_level": ("telnet_level", parse_int),
-    "phone_password": ("phone_password", _text),
-    "directory_url": ("directory_url", _text),
-    "services_url": ("services_url", _text),
-    "logo_url": ("logo_url", _text),
 }
 # Keys the phone file may set for itself instead of for every phone.
 OVERRIDABLE = {"image_version", "proxy1_address", "proxy1_port", "phone_password"}

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import hashlib
+from typing import Any
 
+from ..firmware.names import os79xx_name
 from ..settings.models import (
     ConfigStyle,
     PhoneConfig,
@@ -92,6 +94,7 @@ def render_files(
     *,
     images: Mapping[str, str] | None = None,
     syncs: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, GeneratedFile]:
     """Return every generated file, keyed by the canonical name phones request.
 
@@ -100,13 +103,18 @@ def render_files(
     The shared ``syncinfo.xml`` lists each 79x0 image in use with the sync of
     the first phone (by MAC) running it; per-phone answers during a resync
     come from ``render_syncinfo`` through the TFTP client hook.
+    ``overrides[mac]`` maps server-setting keys to the value this phone gets
+    on top of its own stored overrides: the hook through which the
+    integration fills per-phone values such as ``services_url``,
+    ``directory_url``, ``authentication_url`` (checked like any setting).
     """
+    extra = {normalize_mac(mac): values for mac, values in (overrides or {}).items()}
     image_of = _per_phone(images or {}, "images")
     sync_of = _per_phone(syncs or {}, "syncs")
     files: list[GeneratedFile] = [
         GeneratedFile(SIP_DEFAULT, render_sip_default(settings)),
         GeneratedFile(XML_DEFAULT, render_xml_default(settings)),
-        GeneratedFile(OS79XX, render_os79xx(settings.image_79x0)),
+        GeneratedFile(OS79XX, render_os79xx(os79xx_name(settings.image_79x0))),
         GeneratedFile(RINGLIST_DAT, render_ringlist_dat(settings.ring_tones)),
         GeneratedFile(RINGLIST_XML, render_ringlist_xml(settings.ring_tones)),
     ]
@@ -119,6 +127,7 @@ def render_files(
             raise SettingsError(f"phone {phone.mac} is listed twice", field="mac")
         seen.add(phone.mac)
         image = image_of.get(phone.mac) or settings.image_for(phone)
+        effective = settings.for_phone(phone, extra.get(phone.mac))
         sep = f"SEP{phone.mac}.cnf.xml"
         if phone.phone_model.config_style is ConfigStyle.CNF:
             sync = sync_of.get(phone.mac, DEFAULT_SYNC)
@@ -127,14 +136,16 @@ def render_files(
             files.append(
                 GeneratedFile(
                     f"SIP{phone.mac}.cnf",
-                    render_sip_mac(settings, phone, image=image, sync=sync),
+                    render_sip_mac(
+                        settings, phone, image=image, sync=sync, effective=effective
+                    ),
                     phone.mac,
                 )
             )
         else:
             files.append(
                 GeneratedFile(
-                    sep, render_sep_xml(settings, phone, image=image), phone.mac
+                    sep, render_sep_xml(effective, phone, image=image), phone.mac
                 )
             )
     files.append(

@@ -12,6 +12,7 @@ registered.
 
 from __future__ import annotations
 
+from ..settings.identity import Family
 from ..settings.models import (
     MONTHS,
     UNPROVISIONED,
@@ -22,6 +23,7 @@ from ..settings.models import (
     check_image,
     check_sync,
 )
+from ..settings.table import SERVER, SERVER_ROWS
 from .cnf_syntax import CnfValue, format_time, write_cnf
 
 DIAL_TEMPLATE = "dialplan"
@@ -73,32 +75,66 @@ def sip_default_pairs(settings: ServerSettings) -> list[tuple[str, CnfValue]]:
         ("services_url", s.services_url),
         ("logo_url", s.logo_url),
     ]
+    # Settings added after the first release follow, in table order, so a
+    # file written before them keeps its lines. Always written: a value left
+    # out keeps whatever the phone has in flash.
+    pairs += [
+        (row.cnf_key, getattr(s, row.key))
+        for row in SERVER_ROWS[SERVER_ROWS.index(SERVER["logo_url"]) + 1 :]
+        if row.cnf_key and Family.F79X0 in row.families
+    ]
     return pairs
 
 
 def sip_mac_pairs(
-    settings: ServerSettings, phone: PhoneConfig, *, image: str, sync: str
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    sync: str,
+    effective: ServerSettings | None = None,
 ) -> list[tuple[str, CnfValue]]:
-    """Return the ``SIP<MAC>.cnf`` entries for one 79x0 phone."""
+    """Return the ``SIP<MAC>.cnf`` entries for one 79x0 phone.
+
+    ``effective`` is ``settings`` with this phone's overrides applied
+    (``ServerSettings.for_phone``); each value that differs from
+    ``SIPDefault.cnf`` is written here, where the phone lets it win.
+    """
     check_image(image, "image", required=True)
     check_sync(sync)
     address, port = settings.proxy_for(phone)
+    first = phone.lines[0] if phone.lines else None
     pairs: list[tuple[str, CnfValue]] = [
         ("image_version", image),
         ("sync", sync),
         ("phone_label", phone.label),
     ]
-    if phone.proxy_address:
-        pairs.append(("proxy1_address", address))
-    if phone.proxy_port is not None:
-        pairs.append(("proxy1_port", port))
+    if phone.proxy_address or (first and first.proxy_address):
+        pairs.append(("proxy1_address", (first and first.proxy_address) or address))
+    if phone.proxy_port is not None or (first and first.proxy_port is not None):
+        own = first.proxy_port if first else None
+        pairs.append(("proxy1_port", own if own is not None else port))
     if phone.phone_password is not None:
         pairs.append(("phone_password", phone.phone_password))
     if not phone.dial_plan:
         pairs.append(("dial_template", ""))
+    if effective is not None:
+        pairs += _override_pairs(settings, effective)
     for number in range(1, phone.phone_model.line_keys + 1):
         pairs.extend(_line_pairs(phone, number, address, port))
     return pairs
+
+
+def _override_pairs(
+    settings: ServerSettings, effective: ServerSettings
+) -> list[tuple[str, CnfValue]]:
+    """Return the entries whose per-phone value differs from SIPDefault.cnf."""
+    default_pairs = dict(sip_default_pairs(settings))
+    return [
+        (key, value)
+        for key, value in sip_default_pairs(effective)
+        if default_pairs.get(key) != value
+    ]
 
 
 def _line_pairs(
@@ -122,7 +158,11 @@ def _line_pairs(
         (f"line{n}_shortname", line.short_name),
     ]
     if n > 1:
-        pairs += [(f"proxy{n}_address", address), (f"proxy{n}_port", port)]
+        own_port = line.proxy_port if line.proxy_port is not None else port
+        pairs += [
+            (f"proxy{n}_address", line.proxy_address or address),
+            (f"proxy{n}_port", own_port),
+        ]
     return pairs
 
 
@@ -132,7 +172,14 @@ def render_sip_default(settings: ServerSettings) -> bytes:
 
 
 def render_sip_mac(
-    settings: ServerSettings, phone: PhoneConfig, *, image: str, sync: str
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    sync: str,
+    effective: ServerSettings | None = None,
 ) -> bytes:
     """Return ``SIP<MAC>.cnf`` for a 79x0 phone."""
-    return write_cnf(sip_mac_pairs(settings, phone, image=image, sync=sync))
+    return write_cnf(
+        sip_mac_pairs(settings, phone, image=image, sync=sync, effective=effective)
+    )

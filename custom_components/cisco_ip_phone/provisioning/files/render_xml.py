@@ -25,6 +25,7 @@ from ..settings.models import (
 
 DIALPLAN_FILE = "dialplan.xml"
 SECURED_SIP_PORT = 5061  # TLS port; TLS itself is not configured here
+TRANSPORTS = {"tcp": 1, "udp": 2}  # transportLayerProtocol codes (UCM)
 
 
 def _to_bytes(root: ET.Element) -> bytes:
@@ -112,6 +113,15 @@ def render_sep_xml(
     )
     profile = _add(root, "sipProfile")
     proxies = _add(profile, "sipProxies")
+    _add_all(
+        proxies,
+        [
+            ("backupProxy", s.proxy_backup),
+            ("backupProxyPort", s.proxy_backup_port),
+            ("emergencyProxy", s.proxy_emergency),
+            ("emergencyProxyPort", s.proxy_emergency_port),
+        ],
+    )
     if s.outbound_proxy:
         _add_all(
             proxies,
@@ -126,7 +136,10 @@ def render_sep_xml(
     _add_all(
         profile,
         [
+            ("enableVad", s.enable_vad),
             ("preferredCodec", s.preferred_codec.value),
+            ("dtmfAvtPayload", s.dtmf_avt_payload),
+            ("dtmfOutofBand", s.dtmf_outofband),
             ("phoneLabel", phone.label),
             ("natEnabled", s.nat_enable),
             ("natAddress", s.nat_address),
@@ -146,8 +159,8 @@ def render_sep_xml(
             [
                 ("featureID", 9),
                 ("featureLabel", line.short_name or line.name),
-                ("proxy", address),
-                ("port", port),
+                ("proxy", line.proxy_address or address),
+                ("port", line.proxy_port if line.proxy_port is not None else port),
                 ("name", line.name),
                 ("displayName", line.display_name),
                 ("authName", line.effective_auth_name),
@@ -160,9 +173,14 @@ def render_sep_xml(
     )
     _add(_add(root, "commonProfile"), "phonePassword", password)
     _add(root, "loadInformation", image)
+    # Every public template writes it (Asterisk needs UDP); without it the
+    # phone's own default applies, which one of them documents as TCP.
+    _add(root, "transportLayerProtocol", TRANSPORTS[s.transport])
     for tag, url in (
         ("directoryURL", s.directory_url),
         ("servicesURL", s.services_url),
+        ("authenticationURL", s.authentication_url),
+        ("idleURL", s.idle_url),
     ):
         if url:
             _add(root, tag, url)

@@ -7,18 +7,8 @@ stable entry point named in docs/development.md.
 from __future__ import annotations
 
 from .catalog import CatalogFile, CatalogImage, FirmwareCatalog, scan_catalog
-from .hops import (
-    HOP_RULES,
-    MAX_HOPS,
-    SIGNED_ONLY_SINCE,
-    Hop,
-    HopRule,
-    Mechanism,
-    PlanError,
-    StepKind,
-    next_hop,
-    plan_hops,
-)
+from .hop_rules import HOP_RULES, HopRule, Mechanism, StepKind
+from .hops import MAX_HOPS, SIGNED_ONLY_SINCE, Hop, PlanError, next_hop, plan_hops
 from .loads import MAX_LOADS_BYTES, LoadsError, LoadsManifest, parse_loads
 from .names import (
     EXTENSIONS,
@@ -31,6 +21,7 @@ from .names import (
     boots_universal_loader,
     expected_loader_name,
     is_firmware_name,
+    os79xx_name,
     parse_image_name,
 )
 from .stages import (
@@ -70,6 +61,7 @@ __all__ = [
     "hop_stages",
     "is_firmware_name",
     "next_hop",
+    "os79xx_name",
     "parse_image_name",
     "parse_loads",
     "plan_hops",

@@ -403,3 +403,28 @@ def expected_loader_name(image: FirmwareImage) -> str:
         "(only 7940/7960 images named P0S3-x-y-z, P0M3-x-y-z or P003xxyyzzww have one)",
         field="image",
     )
+
+
+def os79xx_name(image: str) -> str:
+    """Return what the static ``OS79XX.TXT`` names for a configured 79x0 image.
+
+    An old image reads ``OS79XX.TXT`` and ignores it when its first four
+    characters match its own (``P0S3`` on SIP), and Cisco's 8.x packages
+    ship no ``P0S3-8-12-00.bin``/``.sbn``: naming the application makes the
+    file a no-op or a missing download. Cisco's own 8.12 package names the
+    universal loader (``P003-8-12-00``, research/13 c.2, CPROV; the 7.4
+    package ``P003-07-4-00``, BLOG2005), which then takes ``image_version``.
+    Older images (no loader) and SCCP loads (``P00308010200``, whose own
+    ``.sbn`` is the loader, CSC-SCCP) are named as they are.
+    """
+    try:
+        parsed = parse_image_name(image)
+    except FirmwareNameError:
+        return image  # a name the settings accept but we cannot read: as is
+    if (
+        parsed.family is Family.F79X0
+        and parsed.protocol in (Protocol.SIP, Protocol.MGCP)
+        and boots_universal_loader(parsed)
+    ):
+        return expected_loader_name(parse_image_name(parsed.base))
+    return parsed.base if parsed.extension else image

@@ -29,6 +29,7 @@ from . import (
     runs_hop_image,
     stage_for_request,
 )
+from .names import Role
 
 # A phone on an old image must be power-cycled by hand before the first hop
 # starts, so the first wait is long; after that the phone reboots by itself.
@@ -178,6 +179,25 @@ class UpgradeJob:
     def image(self) -> str:
         """Return the image the phone must be told now (its hop's image)."""
         return self.hop.image
+
+    @property
+    def config_image(self) -> str:
+        """Return the image the phone's configuration files name now.
+
+        During an OS79XX.TXT hop to the universal loader, the phone reads
+        its configuration only once it runs that loader, which then fetches
+        the ``.loads`` of the image named there. Naming the loader itself
+        would send it after ``<loader>.loads``, which does not exist, on
+        every boot (issue #11): the configuration names the next hop.
+        """
+        hop = self.hop
+        if (
+            hop.mechanism is Mechanism.OS79XX
+            and hop.firmware.role is Role.LOADER
+            and self.index + 1 < len(self.hops)
+        ):
+            return self.hops[self.index + 1].image
+        return hop.image
 
     @property
     def mechanism(self) -> Mechanism:

@@ -25,7 +25,8 @@ class FtpEvent:
     """One thing that happened on the FTP server.
 
     ``path`` is relative to the TFTP root with ``/`` separators (uploads
-    only); ``user`` is the name the client gave (never a password);
+    only); ``user`` is the account the client named, None when it named no
+    account (what it typed might be a password);
     ``client`` is ``(ip, port)``; ``lockout_seconds`` is set on lockouts.
     """
 

@@ -110,6 +110,11 @@ class JailedFS(AbstractedFS):  # type: ignore[misc]
     """pyftpdlib filesystem confined to the root, hiding partial uploads."""
 
     fsync_uploads = False
+    # With delete off, a rename may not land on an existing name either.
+    allow_replace = False
+    # LIST would show "name -> target" for a link: where a planted link
+    # points (maybe outside the root) is nobody's business.
+    readlink = None
 
     def validpath(self, path: str) -> bool:
         """Allow only paths whose real location is inside the root."""
@@ -170,10 +175,32 @@ class JailedFS(AbstractedFS):  # type: ignore[misc]
         os.remove(path)
 
     def rename(self, src: str, dst: str) -> None:
-        """Rename within the root; partial uploads cannot be touched."""
+        """Rename within the root; partial uploads cannot be touched.
+
+        With delete off, RNTO onto an existing name is refused: a typo
+        renamed over a firmware image would destroy it. Files are moved by
+        hard link + unlink, which cannot replace a name that appears in
+        between; folders (and file systems without hard links) fall back to
+        a checked rename.
+        """
         self._guard(src)
         if _has_partial_part(dst):
             raise PermissionError(1, "That name is reserved for uploads", dst)
+        if self.allow_replace:
+            os.rename(src, dst)
+            return
+        if os.path.lexists(dst):
+            raise FileExistsError(17, "File exists (deleting is off)", dst)
+        if not stat.S_ISDIR(os.lstat(src).st_mode):
+            try:
+                os.link(src, dst, follow_symlinks=False)
+            except FileExistsError as err:
+                raise FileExistsError(17, "File exists (deleting is off)", dst) from err
+            except OSError:
+                pass  # no hard links here: fall back to the checked rename
+            else:
+                os.unlink(src)
+                return
         os.rename(src, dst)
 
     def chdir(self, path: str) -> None:

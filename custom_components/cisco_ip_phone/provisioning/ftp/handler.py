@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import errno
 import hmac
+import ipaddress
 import logging
 import math
 import os
@@ -78,6 +79,16 @@ class SessionMixin:
     remote_ip: str
     remote_port: int
     username: str
+    authenticated: bool
+    authorizer: Any
+    ioloop: Any
+    login_timeout: float
+    max_connections_per_address: int
+    exempt_loopback: bool
+    handle_error: Callable[[], None]
+    # pyftpdlib's prefix carries the user name, which may be a mistyped
+    # password: the address is enough to tell sessions apart.
+    log_prefix = "%(remote_ip)s:%(remote_port)s"
     fs: Any
     _restart_position: int
     _closed: bool
@@ -92,18 +103,57 @@ class SessionMixin:
         context.stats.add(connections=1)
         context.sessions.add(self)
         self._uploads = set()
-        remaining = context.guard.refused_for(self.remote_ip)
-        if remaining > 0:
-            context.stats.add(refused_connections=1)
-            self.respond(
-                "421 Too many failed logins from your address; "
-                f"try again in {math.ceil(remaining)} s."
-            )
-            self.close_when_done()
+        self._lockout_started: float | None = None
+        self._login_timer: Any = None
+        if self._refuse_if_locked() or self._refuse_if_crowded():
             return
         super().handle()  # type: ignore[misc]
+        if not self._closed and not self._closing:
+            # Idle until login is short: a crowd of connections that never
+            # log in cannot hold the slots for the whole idle timeout.
+            self._login_timer = self.ioloop.call_later(
+                self.login_timeout, self._login_expired, _errback=self.handle_error
+            )
+
+    def _refuse_if_locked(self) -> bool:
+        remaining = self.context.guard.refused_for(self.remote_ip)
+        if remaining <= 0:
+            return False
+        self.context.stats.add(refused_connections=1)
+        self.respond(
+            "421 Too many failed logins from your address; "
+            f"try again in {math.ceil(remaining)} s."
+        )
+        self.close_when_done()
+        return True
+
+    def _refuse_if_crowded(self) -> bool:
+        """One address may hold ``max_connections_per_address`` connections.
+
+        Loopback is exempt: it can only be this host (local tools, the
+        benchmark), and the lockout still applies to it.
+        """
+        ip = self.remote_ip
+        if self.exempt_loopback and ipaddress.ip_address(ip).is_loopback:
+            return False
+        held = sum(1 for s in self.context.sessions if s.remote_ip == ip)
+        if held <= self.max_connections_per_address:
+            return False
+        self.context.stats.add(refused_connections=1)
+        self.respond("421 Too many connections from your address.")
+        self.close_when_done()
+        return True
+
+    def _login_expired(self) -> None:
+        self._login_timer = None
+        if not self.authenticated and not self._closed and not self._closing:
+            self.respond("421 Login timed out.")
+            self.close_when_done()
 
     def close(self) -> None:
+        timer = getattr(self, "_login_timer", None)
+        if timer is not None and not timer.cancelled:
+            timer.cancel()
         super().close()  # type: ignore[misc]
         self.context.sessions.discard(self)
         for upload in getattr(self, "_uploads", ()):
@@ -115,33 +165,85 @@ class SessionMixin:
         return (str(self.remote_ip), int(self.remote_port or 0))
 
     def on_login(self, username: str) -> None:
+        timer, self._login_timer = self._login_timer, None
+        if timer is not None and not timer.cancelled:
+            timer.cancel()
         self.context.guard.record_success(self.remote_ip)
         self.context.stats.add(logins=1)
+
+    def ftp_PASS(self, line: str) -> None:  # noqa: N802
+        # A locked-out address tests no password, on any of its connections,
+        # so the right password cannot end (or reveal itself during) a lockout.
+        if not self.authenticated and self._refuse_if_locked():
+            return
+        super().ftp_PASS(line)  # type: ignore[misc]
+
+    def handle_auth_failed(self, msg: str, password: str) -> None:
+        """Count the failure now, not after the delayed reply (pyftpdlib's)."""
+        duration = self.context.guard.record_failure(self.remote_ip)
+        if duration is not None:
+            self._lockout_started = duration
+            self._close_siblings(duration)
+        super().handle_auth_failed(msg, password)  # type: ignore[misc]
+
+    def _close_siblings(self, duration: float) -> None:
+        """End the address's other connections that have not logged in."""
+        for session in list(self.context.sessions):
+            if (
+                session is not self
+                and session.remote_ip == self.remote_ip
+                and not session.authenticated
+                and not session._closed
+                and not session._closing
+            ):
+                session.respond(
+                    "421 Too many failed logins from your address; "
+                    f"try again in {math.ceil(duration)} s."
+                )
+                session.close_when_done()
+
+    def log(self, msg: str, logfun: Any = None) -> None:
+        """Pyftpdlib's log line, without what a user typed as a user name."""
+        if msg.startswith("USER '") and msg.endswith("' failed login."):
+            msg = "failed login."
+        if logfun is None:
+            super().log(msg)  # type: ignore[misc]
+        else:
+            super().log(msg, logfun)  # type: ignore[misc]
+
+    def logline(self, msg: str, logfun: Any = None) -> None:
+        """Debug lines: the USER argument (maybe a password) is masked."""
+        if msg[:7].upper() == "<- USER":
+            msg = "<- USER ******"
+        if logfun is None:
+            super().logline(msg)  # type: ignore[misc]
+        else:
+            super().logline(msg, logfun)  # type: ignore[misc]
 
     def on_login_failed(self, username: str, password: str) -> None:
         context = self.context
         context.stats.add(login_failures=1)
         now = time.time()
         client = self._client()
-        context.emit(
-            FtpEvent(FtpEventKind.LOGIN_FAILED, None, None, username, client, now)
-        )
-        duration = context.guard.record_failure(self.remote_ip)
+        # Only a real account name is reported: a password typed into the
+        # user-name field must not reach events or logs.
+        user = username if self.authorizer.has_user(username) else None
+        context.emit(FtpEvent(FtpEventKind.LOGIN_FAILED, None, None, user, client, now))
+        duration, self._lockout_started = self._lockout_started, None
         if duration is None:
             return
         context.stats.add(lockouts=1)
         _LOGGER.warning(
-            "FTP: %s locked out for %d s after repeated failed logins (last user %r)",
+            "FTP: %s locked out for %d s after repeated failed logins",
             self.remote_ip,
             duration,
-            username,
         )
         context.emit(
             FtpEvent(
                 FtpEventKind.LOCKOUT,
                 None,
                 None,
-                username,
+                user,
                 client,
                 now,
                 lockout_seconds=duration,
@@ -242,7 +344,12 @@ def build_handler(
     """Return a handler class configured for one server instance."""
     perm = BASE_PERMISSIONS + ("d" if settings.allow_delete else "")
     fs_class = type(
-        "ServerJailedFS", (JailedFS,), {"fsync_uploads": settings.fsync_uploads}
+        "ServerJailedFS",
+        (JailedFS,),
+        {
+            "fsync_uploads": settings.fsync_uploads,
+            "allow_replace": settings.allow_delete,
+        },
     )
     attrs: dict[str, Any] = {
         "context": context,
@@ -250,6 +357,9 @@ def build_handler(
         "abstracted_fs": fs_class,
         "banner": BANNER,
         "timeout": settings.idle_timeout,
+        "login_timeout": settings.login_timeout,
+        "max_connections_per_address": settings.max_connections_per_address,
+        "exempt_loopback": settings.exempt_loopback,
         "auth_failed_timeout": settings.auth_failed_delay,
         "max_login_attempts": settings.max_login_attempts,
         "masquerade_address": settings.masquerade_address,

@@ -86,6 +86,12 @@ class FtpSettings:
     auth_failed_delay: float = 1.0
     idle_timeout: float = 300.0
     max_connections: int = 256
+    # Abuse limits (issue #11, docs/security.md): connections one address
+    # may hold, and how long a connection may stay without logging in.
+    max_connections_per_address: int = 8
+    login_timeout: float = 20.0
+    # Loopback can only be this host: not held to the per-address cap.
+    exempt_loopback: bool = True
 
     def __post_init__(self) -> None:
         if not self.host:
@@ -131,7 +137,12 @@ class FtpSettings:
             raise FtpSettingsError(
                 "max_login_attempts must be at least 1", field="max_login_attempts"
             )
-        for name in ("lockout_seconds", "max_lockout_seconds", "idle_timeout"):
+        for name in (
+            "lockout_seconds",
+            "max_lockout_seconds",
+            "idle_timeout",
+            "login_timeout",
+        ):
             if not getattr(self, name) > 0:
                 raise FtpSettingsError(f"{name} must be positive", field=name)
         if self.max_lockout_seconds < self.lockout_seconds:
@@ -146,6 +157,11 @@ class FtpSettings:
         if self.max_connections < 1:
             raise FtpSettingsError(
                 "max_connections must be at least 1", field="max_connections"
+            )
+        if not 1 <= self.max_connections_per_address <= self.max_connections:
+            raise FtpSettingsError(
+                "max_connections_per_address must be 1 to max_connections",
+                field="max_connections_per_address",
             )
 
     @classmethod
@@ -187,6 +203,9 @@ class FtpSettings:
             "auth_failed_delay": self.auth_failed_delay,
             "idle_timeout": self.idle_timeout,
             "max_connections": self.max_connections,
+            "max_connections_per_address": self.max_connections_per_address,
+            "login_timeout": self.login_timeout,
+            "exempt_loopback": self.exempt_loopback,
         }
 
     def __repr__(self) -> str:

@@ -9,30 +9,37 @@ trust every value. A value that could break a generated file (a quote, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
-from enum import StrEnum
 import re
 from types import MappingProxyType
 from typing import Any, Self
 
+from . import table
 from .checks import (
     InvalidMacError,
     ProvisioningError,
     SettingsError,
-    check_bool,
     check_enum,
     check_host,
     check_image,
-    check_int,
     check_pattern,
-    check_port,
     check_sync,
     check_text,
-    check_url,
     list_of,
     plain_dict,
     reject_unknown,
     require_mapping,
+)
+from .identity import (
+    LOAD_PREFIXES,
+    MODELS,
+    ConfigStyle,
+    Family,
+    PhoneModel,
+    get_model,
+    mac_from_filename,
+    normalize_mac,
 )
 from .values import (
     LAST_WEEK,
@@ -81,130 +88,9 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- MAC
-
-_MAC_FORMS = (
-    re.compile(r"^[0-9A-Fa-f]{12}$"),
-    re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"),
-    re.compile(r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}$"),
-    re.compile(r"^[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){2}$"),
-)
-
-
-def normalize_mac(value: str) -> str:
-    """Return the MAC as 12 upper-case hex digits, the spelling phones request."""
-    text = value.strip(" ") if isinstance(value, str) else ""
-    if not any(form.fullmatch(text) for form in _MAC_FORMS):
-        raise InvalidMacError(
-            f"{value!r} is not a MAC address; use 12 hex digits such as "
-            "00:11:22:33:44:55, 0011.2233.4455 or 001122334455",
-            field="mac",
-        )
-    return re.sub(r"[^0-9A-Fa-f]", "", text).upper()
-
-
-_MAC_FILE = re.compile(
-    r"^(?:ctlsep|itlsep|sep|sip|mgc)([0-9a-f]{12})\.(?:tlv|cnf\.xml|cnf)$",
-    re.IGNORECASE,
-)
-
-
-def mac_from_filename(name: str) -> str | None:
-    """Return the MAC a phone put in a requested file name, or None.
-
-    Phones prefix the phone-specific file with ``./`` or a directory taken from
-    ``tftp_cfg_dir``, and some models request lower-case names.
-    """
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    match = _MAC_FILE.fullmatch(base)
-    return match.group(1).upper() if match else None
-
-
-# ------------------------------------------------------------------------ models
-
-
-class ConfigStyle(StrEnum):
-    """Which configuration files a model reads."""
-
-    CNF = "cnf"  # SIPDefault.cnf + SIP<MAC>.cnf (plus a small SEP<MAC>.cnf.xml)
-    XML = "xml"  # one full SEP<MAC>.cnf.xml
-
-
-class Family(StrEnum):
-    """Hardware family; phones in one family share firmware and file formats."""
-
-    F79X0 = "79x0"
-    F79X1 = "79x1"
-    F79X2 = "79x2"
-    F79X5 = "79x5"
-    F797X = "797x"
-
-
-@dataclass(frozen=True, slots=True)
-class PhoneModel:
-    """Fixed facts about one phone model.
-
-    ``model_id`` is Cisco's number used in ``loadInformationNNN`` of
-    ``XMLDefault.cnf.xml``. ``load_prefix`` is the number in the Java phones'
-    load names (``SIP41.…``, ``term41.default.loads``); the 79x0 images are
-    named ``P0S3-…``/``P003…`` instead, so their prefix is empty.
-    """
-
-    name: str
-    family: Family
-    line_keys: int
-    model_id: int
-    config_style: ConfigStyle
-    load_prefix: str
-
-    @property
-    def xml_model_name(self) -> str:
-        """Return the ``model`` attribute used in loadInformation elements."""
-        return f"IP Phone {self.name}"
-
-
-def _model(
-    name: str, family: Family, keys: int, model_id: int, prefix: str
-) -> PhoneModel:
-    style = ConfigStyle.CNF if family is Family.F79X0 else ConfigStyle.XML
-    return PhoneModel(name, family, keys, model_id, style, prefix)
-
-
-MODELS: Mapping[str, PhoneModel] = MappingProxyType(
-    {
-        "7940": _model("7940", Family.F79X0, 2, 8, ""),
-        "7960": _model("7960", Family.F79X0, 6, 7, ""),
-        "7941": _model("7941", Family.F79X1, 2, 115, "41"),
-        "7961": _model("7961", Family.F79X1, 6, 30018, "41"),
-        "7942": _model("7942", Family.F79X2, 2, 434, "42"),
-        "7962": _model("7962", Family.F79X2, 6, 404, "42"),
-        "7945": _model("7945", Family.F79X5, 2, 435, "45"),
-        "7965": _model("7965", Family.F79X5, 6, 436, "45"),
-        "7970": _model("7970", Family.F797X, 8, 30006, "70"),
-        "7975": _model("7975", Family.F797X, 8, 437, "75"),
-    }
-)
-
-LOAD_PREFIXES: tuple[str, ...] = ("41", "42", "45", "70", "75")
-
-
-def get_model(name: str, *, field: str = "model") -> PhoneModel:
-    """Return the model called ``name`` or raise a SettingsError listing models."""
-    model = MODELS.get(str(name).strip()) if isinstance(name, str) else None
-    if model is None:
-        raise SettingsError(
-            f"unknown phone model {name!r}; supported: {', '.join(MODELS)}",
-            field=field,
-        )
-    return model
-
-
 _LINE_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{1,64}$")
 _AUTH_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#@$%&=,-]{1,64}$")
-_TIME_ZONE = re.compile(r"^[A-Za-z0-9+-]{1,10}$")
-_XML_TIME_ZONE = re.compile(r"^[A-Za-z0-9 /().+,-]{1,64}$")
-_DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)$")
-_MESSAGES_URI = re.compile(r"^[A-Za-z0-9*#+.@_-]{0,64}$")
+_ENUMS = {"ntp_mode": NtpMode, "preferred_codec": Codec}
 
 UNPROVISIONED = "UNPROVISIONED"
 
@@ -229,6 +115,8 @@ class Line:
     password: str = ""
     display_name: str = ""
     short_name: str = ""
+    proxy_address: str = ""
+    proxy_port: int | None = None
 
     def __post_init__(self) -> None:
         check_pattern(
@@ -251,9 +139,10 @@ class Line:
                 _AUTH_NAME,
                 "an authentication name (1-64 characters, no spaces, quotes or ';')",
             )
-        check_text(self.password, "line.password", max_len=PASSWORD_MAX)
-        check_text(self.display_name, "line.display_name", max_len=DISPLAY_NAME_MAX)
-        check_text(self.short_name, "line.short_name", max_len=SHORT_NAME_MAX)
+        for key in ("password", "display_name", "short_name", "proxy_address"):
+            table.LINE[key].check(getattr(self, key), f"line.{key}")
+        if self.proxy_port is not None:
+            table.LINE["proxy_port"].check(self.proxy_port, "line.proxy_port")
 
     @property
     def effective_auth_name(self) -> str:
@@ -272,10 +161,17 @@ class Line:
             password=mapping.get("password", ""),
             display_name=mapping.get("display_name", ""),
             short_name=mapping.get("short_name", ""),
+            proxy_address=mapping.get("proxy_address", ""),
+            proxy_port=mapping.get("proxy_port"),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return plain_dict(self)
+        """Return the stored form; unset later additions are left out."""
+        data = plain_dict(self)
+        for key in ("proxy_address", "proxy_port"):
+            if data[key] in ("", None):
+                del data[key]
+        return data
 
 
 DEFAULT_IMAGE_79X0 = "P0S3-8-12-00"
@@ -297,11 +193,13 @@ class PhoneConfig:
     image: str = ""
     dial_plan: bool = True
     phone_password: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac", normalize_mac(self.mac))
+        object.__setattr__(self, "overrides", check_overrides(self.overrides))
         model = get_model(self.model)
-        check_text(self.label, "label", max_len=LABEL_MAX)
+        table.PHONE["label"].check(self.label)
         lines: object = self.lines
         if isinstance(lines, list):
             lines = tuple(lines)
@@ -316,15 +214,21 @@ class PhoneConfig:
                 f"{len(self.lines)} lines were given",
                 field="lines",
             )
-        check_host(self.proxy_address, "proxy_address")
-        if self.proxy_port is not None:
-            check_port(self.proxy_port, "proxy_port")
-        check_image(self.image, "image")
-        check_bool(self.dial_plan, "dial_plan")
-        if self.phone_password is not None:
-            check_text(
-                self.phone_password, "phone_password", max_len=PHONE_PASSWORD_MAX
-            )
+        for row in table.PHONE_ROWS:
+            value = getattr(self, row.key)
+            if row.key != "label" and (value is not None or row.default is not None):
+                row.check(value)
+
+    def limit_errors(self) -> list[SettingsError]:
+        """Return what this phone would ignore or cut (forms refuse it)."""
+        errors: list[SettingsError] = []
+        family = self.phone_model.family
+        for row in table.PHONE_ROWS:
+            try:
+                row.check_limits(getattr(self, row.key), family)
+            except SettingsError as err:
+                errors.append(err)
+        return errors
 
     @property
     def phone_model(self) -> PhoneModel:
@@ -348,10 +252,35 @@ class PhoneConfig:
             image=mapping.get("image", ""),
             dial_plan=mapping.get("dial_plan", True),
             phone_password=mapping.get("phone_password"),
+            overrides=require_mapping(mapping.get("overrides", {}), "overrides"),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return plain_dict(self)
+        """Return the stored form; no ``overrides`` key when there are none."""
+        data = plain_dict(self)
+        if not data["overrides"]:
+            del data["overrides"]
+        return data
+
+
+# Server settings a phone may not override: it has its own field for them
+# (``image``) or they are files shared by every phone.
+NOT_OVERRIDABLE = frozenset({"image_79x0", "xml_images", "dial_plan", "ring_tones"})
+
+
+def check_overrides(values: object) -> Mapping[str, Any]:
+    """Return a phone's overrides of server settings, each checked by its row."""
+    mapping = require_mapping(values, "overrides")
+    checked: dict[str, Any] = {}
+    for key, value in sorted(mapping.items()):
+        row = table.SERVER.get(key)
+        if row is None or key in NOT_OVERRIDABLE or row.kind is table.Kind.STRUCT:
+            raise SettingsError(
+                f"overrides: {key!r} is not a setting a phone can override",
+                field=f"overrides.{key}",
+            )
+        checked[key] = row.check(value, key)
+    return MappingProxyType(checked)
 
 
 def _default_dst_start() -> DstRule:
@@ -406,76 +335,67 @@ class ServerSettings:
     directory_url: str = ""
     services_url: str = ""
     logo_url: str = ""
+    transport: str = "udp"
+    proxy_backup: str = ""
+    proxy_backup_port: int = 5060
+    proxy_emergency: str = ""
+    proxy_emergency_port: int = 5060
+    dtmf_inband: bool = True
+    dtmf_outofband: str = "avt"
+    dtmf_avt_payload: int = 101
+    enable_vad: bool = False
+    tos_media: int = 5
+    remote_party_id: bool = False
+    user_info: str = "none"
+    call_waiting: int = 1
+    callerid_blocking: int = 0
+    anonymous_call_block: int = 0
+    dnd_control: int = 0
+    cnf_join_enable: bool = True
+    semi_attended_transfer: bool = True
+    autocomplete: bool = True
+    timer_t1: int = 500
+    timer_t2: int = 4000
+    sip_retx: int = 10
+    sip_invite_retx: int = 6
+    phone_prompt: str = "SIP Phone"
+    authentication_url: str = ""
+    idle_url: str = ""
+    http_proxy_addr: str = ""
+    http_proxy_port: int = 80
 
     def __post_init__(self) -> None:
-        check_host(self.sip_proxy, "sip_proxy")
-        check_port(self.sip_port, "sip_port")
-        check_bool(self.proxy_register, "proxy_register")
-        check_host(self.outbound_proxy, "outbound_proxy")
-        check_port(self.outbound_proxy_port, "outbound_proxy_port")
-        check_host(self.ntp_server, "ntp_server")
-        object.__setattr__(
-            self, "ntp_mode", check_enum(self.ntp_mode, "ntp_mode", NtpMode)
-        )
-        check_pattern(
-            self.time_zone,
-            "time_zone",
-            _TIME_ZONE,
-            "a time-zone abbreviation such as GMT, CET or EST",
-        )
-        check_pattern(
-            self.xml_time_zone,
-            "xml_time_zone",
-            _XML_TIME_ZONE,
-            "a Cisco time-zone name such as 'GMT Standard/Daylight Time'",
-        )
-        check_bool(self.dst_auto_adjust, "dst_auto_adjust")
-        check_int(self.dst_offset, "dst_offset", 0, 12)
+        for row in table.SERVER_ROWS:
+            if row.kind is not table.Kind.STRUCT and row.key not in _ENUMS:
+                row.check(getattr(self, row.key))
+        for name, enum in _ENUMS.items():
+            object.__setattr__(self, name, check_enum(getattr(self, name), name, enum))
         for name in ("dst_start", "dst_stop"):
             if not isinstance(getattr(self, name), DstRule):
                 raise SettingsError(f"{name} must be a DST rule", field=name)
-        check_bool(self.time_format_24hr, "time_format_24hr")
-        check_pattern(
-            self.date_format,
-            "date_format",
-            _DATE_FORMAT,
-            "a date format such as M/D/Y, D/M/Y or Y-M-D",
-        )
         if sorted(set(self.date_format) - set("/.-")) != ["D", "M", "Y"]:
             raise SettingsError(
                 f"date_format: {self.date_format!r} must name D, M and Y once each",
                 field="date_format",
             )
-        check_bool(self.nat_enable, "nat_enable")
-        check_host(self.nat_address, "nat_address")
-        check_bool(self.nat_received_processing, "nat_received_processing")
-        check_port(self.voip_control_port, "voip_control_port")
-        check_int(self.start_media_port, "start_media_port", 1024, 65535)
-        check_int(self.end_media_port, "end_media_port", 1024, 65535)
         if self.start_media_port > self.end_media_port:
             raise SettingsError(
                 "start_media_port must not be above end_media_port",
                 field="start_media_port",
             )
-        object.__setattr__(
-            self,
-            "preferred_codec",
-            check_enum(self.preferred_codec, "preferred_codec", Codec),
-        )
-        check_int(self.timer_register_expires, "timer_register_expires", 1, 3932100)
         self._check_sequences()
         check_image(self.image_79x0, "image_79x0", required=True)
         self._check_xml_images()
-        check_text(self.phone_password, "phone_password", max_len=PHONE_PASSWORD_MAX)
-        check_int(self.telnet_level, "telnet_level", 0, 2)
-        check_pattern(
-            self.messages_uri,
-            "messages_uri",
-            _MESSAGES_URI,
-            "a number or SIP user to dial for voicemail",
-        )
-        for name in ("directory_url", "services_url", "logo_url"):
-            check_url(getattr(self, name), name)
+
+    def limit_errors(self) -> list[SettingsError]:
+        """Return what the phones would ignore (forms refuse it, imports warn)."""
+        errors: list[SettingsError] = []
+        for row in table.SERVER_ROWS:
+            try:
+                row.check_limits(getattr(self, row.key))
+            except SettingsError as err:
+                errors.append(err)
+        return errors
 
     def _check_sequences(self) -> None:
         for name, kind, limit in (
@@ -510,6 +430,17 @@ class ServerSettings:
         object.__setattr__(
             self, "xml_images", MappingProxyType(dict(sorted(self.xml_images.items())))
         )
+
+    def for_phone(
+        self, phone: PhoneConfig, extra: Mapping[str, Any] | None = None
+    ) -> ServerSettings:
+        """Return the settings one phone gets: its overrides, then ``extra``.
+
+        ``extra`` is what the integration fills in per phone (for example
+        the phone-services URLs); it is checked like a stored override.
+        """
+        changes = {**phone.overrides, **check_overrides(extra or {})}
+        return dataclasses.replace(self, **changes) if changes else self
 
     def image_for(self, phone: PhoneConfig) -> str:
         """Return the firmware a phone should run ("" if none is configured)."""

@@ -1,1 +1,1 @@
-"""SIP NOTIFY (check-sync, service-control) and the resync bookkeeping around it."""
+"""SIP with the phones: restart (check-sync, service-control), qualify, identity."""

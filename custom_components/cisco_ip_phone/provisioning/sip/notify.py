@@ -12,37 +12,41 @@ doubling up to T2), and reports whatever status line came back, or None.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-import logging
-import math
 import re
 import secrets
-import socket
-from types import MappingProxyType
 from typing import Final, Literal
 
 from ..settings.checks import SettingsError, check_host, check_port
-
-_LOGGER = logging.getLogger(__name__)
-
-T1: Final = 0.5  # RFC 3261 round-trip estimate
-T2_FACTOR: Final = 8  # T2 = 4 s = 8 x T1: the retransmit interval cap
-MAX_SENDS: Final = 11  # what RFC 3261 timers allow within Timer F (32 s)
-_MAX_QUEUED: Final = 64  # datagrams kept while waiting; a flood is dropped
-
-_USER: Final = re.compile(r"^[A-Za-z0-9._+~!*'()&=$,-]{0,64}$")
-_CALL_ID: Final = re.compile(r"^[A-Za-z0-9._+~!*'()%:@/<>\[\]?-]{0,128}$")
-_STATUS_LINE: Final = re.compile(r"^SIP/2\.0 ([1-6][0-9]{2})(?: (.*))?$")
-_COMPACT: Final = MappingProxyType(
-    {"i": "call-id", "v": "via", "f": "from", "t": "to", "l": "content-length"}
+from .transport import (
+    MAX_SENDS,
+    T1,
+    SipResponse,
+    Transaction,
+    parse_response,
+    transact,
 )
+
+__all__ = [
+    "MAX_SENDS",
+    "T1",
+    "NotifyResult",
+    "SipResponse",
+    "build_check_sync",
+    "build_service_control",
+    "parse_response",
+    "send_check_sync",
+    "send_service_control",
+]
+
+# The phone answers 404 unless the Request-URI user is its line 1 name (or
+# contact), and 400 for an empty To user (sipcc SIPTaskProcessSIPNotify,
+# research/13 a.1): so a user is required, and the caller passes line 1's.
+_USER: Final = re.compile(r"^[A-Za-z0-9._+~!*'()&=$,-]{1,64}$")
+_CALL_ID: Final = re.compile(r"^[A-Za-z0-9._+~!*'()%:@/<>\[\]?-]{0,128}$")
 _ZERO_STAMP: Final = "{00000000-0000-0000-0000-000000000000}"
 
 ServiceAction = Literal["restart", "reset"]
-# Builds the request once the local address, port and Call-ID are known.
-type _Builder = Callable[[str, int, str], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +57,15 @@ class NotifyResult:
     reason: str
     attempts: int = 1
 
+    @classmethod
+    def of(cls, transaction: Transaction) -> NotifyResult:
+        """Return the NOTIFY view of a finished transaction."""
+        return cls(transaction.status, transaction.reason, transaction.attempts)
+
     @property
     def accepted(self) -> bool:
         """Tell whether the phone answered with a 2xx."""
         return self.status is not None and 200 <= self.status < 300
-
-
-@dataclass(frozen=True, slots=True)
-class SipResponse:
-    """A parsed SIP response: status line and headers (names lower-case)."""
-
-    status: int
-    reason: str
-    headers: Mapping[str, str]
 
 
 # ------------------------------------------------------------------ messages
@@ -74,8 +74,9 @@ class SipResponse:
 def _check_user(user: object) -> str:
     if not isinstance(user, str) or not _USER.fullmatch(user):
         raise SettingsError(
-            f"user: {user!r} is not a SIP user name (up to 64 letters, digits "
-            "and . _ + ~ ! * ' ( ) & = $ , -; no spaces, @ or line breaks)",
+            f"user: {user!r} is not a SIP user name: give the phone's line 1 name "
+            "(1 to 64 letters, digits and . _ + ~ ! * ' ( ) & = $ , -; no spaces, "
+            "@ or line breaks); the phone refuses a NOTIFY to any other user",
             field="user",
         )
     return user
@@ -124,18 +125,19 @@ def _notify(
     call_id = _check_token(
         call_id or f"{secrets.token_hex(12)}@{local_host}", "call_id"
     )
-    at = f"{user}@" if user else ""
     encoded = body.encode("utf-8")
     lines = [
-        f"NOTIFY sip:{at}{host}:{port} SIP/2.0",
+        f"NOTIFY sip:{user}@{host}:{port} SIP/2.0",
         f"Via: SIP/2.0/UDP {local_host}:{local_port};branch=z9hG4bK{branch}",
         "Max-Forwards: 70",
         f"From: <sip:provisioner@{local_host}>;tag={tag}",
-        f"To: <sip:{at}{host}>",
+        f"To: <sip:{user}@{host}>",
         f"Call-ID: {call_id}",
         "CSeq: 1 NOTIFY",
         f"Contact: <sip:provisioner@{local_host}:{local_port}>",
         f"Event: {event}",
+        # RFC 6665 requires it in a NOTIFY; Asterisk and UCM send "active".
+        "Subscription-State: active",
         *extra,
         f"Content-Length: {len(encoded)}",
     ]
@@ -182,10 +184,13 @@ def build_service_control(
 ) -> bytes:
     """Return a service-control NOTIFY for 79x1-class phones.
 
-    ``restart`` re-reads the configuration, ``reset`` is a full reboot. The
-    phone compares ``register_call_id`` with the Call-ID of its own REGISTER
-    and refuses a mismatch, so pass it when the registrar is known; all-zero
-    version stamps mark every cached file as stale.
+    ``restart`` is a quick restart that re-downloads ``SEP<MAC>.cnf.xml``,
+    ``reset`` a full reboot. Cisco's stack (sipcc, research/13 a.2) answers
+    400 unless ``RegisterCallId`` equals the Call-ID of the phone's own
+    REGISTER byte for byte and the phone is in CCM mode (line 1's proxy is
+    ``USECALLMANAGER``); restart and reset need no version stamps, the
+    all-zero ones are what FreeSWITCH and UCM send. ``FeatureControl…``
+    is left out: a newer Cisco stack answers 400 to it (PJSIP-SC).
     """
     _check_service(action, register_call_id)
     body = "\r\n".join(
@@ -195,7 +200,6 @@ def build_service_control(
             f"ConfigVersionStamp={_ZERO_STAMP}",
             f"DialplanVersionStamp={_ZERO_STAMP}",
             f"SoftkeyVersionStamp={_ZERO_STAMP}",
-            f"FeatureControlVersionStamp={_ZERO_STAMP}",
         ]
     )
     return _notify(
@@ -205,170 +209,12 @@ def build_service_control(
         local_host=local_host,
         local_port=local_port,
         event="service-control",
-        extra=("Subscription-State: active", "Content-Type: text/plain"),
+        extra=("Content-Type: text/plain",),
         body=body + "\r\n",
         call_id=call_id,
         branch=branch,
         tag=tag,
     )
-
-
-def parse_response(data: bytes) -> SipResponse | None:
-    """Return the SIP response in ``data``, or None if it is not one."""
-    text = data.decode("utf-8", errors="replace")
-    head = re.split(r"\r?\n\r?\n", text, maxsplit=1)[0]
-    lines = head.splitlines()
-    match = _STATUS_LINE.match(lines[0]) if lines else None
-    if match is None:
-        return None
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            continue
-        key = name.strip().lower()
-        headers.setdefault(_COMPACT.get(key, key), value.strip())
-    return SipResponse(
-        int(match.group(1)), (match.group(2) or "").strip(), MappingProxyType(headers)
-    )
-
-
-# ---------------------------------------------------------------- transport
-
-
-class _Client(asyncio.DatagramProtocol):
-    """Collects datagrams from the phone's address until the caller is done."""
-
-    def __init__(self, remote_ip: str) -> None:
-        self.remote_ip = remote_ip
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(_MAX_QUEUED)
-        self.error: Exception | None = None
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        if addr[0] == self.remote_ip and not self.queue.full():
-            self.queue.put_nowait(data)
-
-    def error_received(self, exc: Exception) -> None:
-        self.error = exc  # e.g. a refused send; reported if nothing answers
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed.set_result(None)
-
-
-def _source_address(remote: tuple[str, int]) -> str:
-    """Return the local address the kernel routes ``remote`` from (no packet)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect(remote)
-        address: str = probe.getsockname()[0]
-        return address
-
-
-def _matches(response: SipResponse, call_id: str) -> bool:
-    cseq = response.headers.get("cseq", "").split()
-    return (
-        response.headers.get("call-id") == call_id
-        and len(cseq) == 2
-        and cseq[1].upper() == "NOTIFY"
-    )
-
-
-async def _exchange(
-    client: _Client,
-    transport: asyncio.DatagramTransport,
-    message: bytes,
-    remote: tuple[str, int],
-    call_id: str,
-    wait: float,
-    t1: float,
-) -> NotifyResult:
-    """Run the non-INVITE client transaction (RFC 3261 §17.1.2) over UDP."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    interval, t2 = t1, t1 * T2_FACTOR
-    sends, next_send = 0, loop.time()
-    provisional: SipResponse | None = None
-    ignored = 0
-    while (now := loop.time()) < deadline:
-        if sends < MAX_SENDS and now >= next_send:
-            transport.sendto(message, remote)
-            sends += 1
-            next_send, interval = now + interval, min(interval * 2, t2)
-        wake = min(deadline, next_send) if sends < MAX_SENDS else deadline
-        try:
-            async with asyncio.timeout(max(0.0, wake - now)):
-                data = await client.queue.get()
-        except TimeoutError:
-            continue
-        response = parse_response(data)
-        if response is None or not _matches(response, call_id):
-            ignored += 1
-            continue
-        if response.status >= 200:
-            return NotifyResult(response.status, response.reason, sends)
-        provisional, interval = response, t2  # Proceeding: retransmit at T2
-    if provisional is not None:
-        return NotifyResult(provisional.status, provisional.reason, sends)
-    reason = f"no answer within {wait:g} s"
-    if ignored:
-        reason += f" ({ignored} unrelated or unparseable datagrams ignored)"
-    if client.error is not None:
-        error = client.error
-        reason += f" (last error: {getattr(error, 'strerror', None) or error})"
-    return NotifyResult(None, reason, sends)
-
-
-def _check_timeout(timeout: float, t1: float) -> None:
-    for name, value in (("timeout", timeout), ("t1", t1)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise SettingsError(
-                f"{name} must be a positive number of seconds", field=name
-            )
-
-
-async def _send(
-    host: str,
-    port: int,
-    local_host: str | None,
-    wait: float,
-    t1: float,
-    build: _Builder,
-) -> NotifyResult:
-    host = check_host(host, "host", required=True)
-    port = check_port(port, "port")
-    if local_host is not None:
-        local_host = check_host(local_host, "local_host", required=True)
-    _check_timeout(wait, t1)
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(
-            host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM
-        )
-        remote_ip = str(infos[0][4][0])
-        remote = (remote_ip, port)
-        source = local_host or _source_address(remote)
-        transport, client = await loop.create_datagram_endpoint(
-            lambda: _Client(remote_ip), local_addr=(source, 0), family=socket.AF_INET
-        )
-    except OSError as err:
-        return NotifyResult(
-            None, f"cannot reach {host}:{port}: {err.strerror or err}", 0
-        )
-    try:
-        local_port = int(transport.get_extra_info("sockname")[1])
-        call_id = f"{secrets.token_hex(12)}@{source}"
-        message = build(source, local_port, call_id)
-        result = await _exchange(client, transport, message, remote, call_id, wait, t1)
-    finally:
-        transport.close()
-        await client.closed
-    _LOGGER.debug("NOTIFY to %s:%s: %s %s", host, port, result.status, result.reason)
-    return result
 
 
 async def send_check_sync(
@@ -398,7 +244,9 @@ async def send_check_sync(
             call_id=call_id,
         )
 
-    return await _send(host, port, local_host, timeout, t1, build)
+    return NotifyResult.of(
+        await transact(host, port, local_host, timeout, t1, build, "NOTIFY")
+    )
 
 
 async def send_service_control(
@@ -428,4 +276,6 @@ async def send_service_control(
         )
 
     _check_service(action, register_call_id)
-    return await _send(host, port, local_host, timeout, t1, build)
+    return NotifyResult.of(
+        await transact(host, port, local_host, timeout, t1, build, "NOTIFY")
+    )

@@ -89,6 +89,21 @@ class ResyncBook:
         attempt.state = ResyncState.DONE
         return attempt
 
+    def fail(self, mac: str, reason: str) -> ResyncAttempt | None:
+        """Fail the phone's pending resync at once (unreachable, refused, …).
+
+        Used when :func:`.restart.restart_phone` did not get the request
+        through: waiting the full timeout would only delay the bad news.
+        """
+        attempt = self._attempts.get(mac)
+        if attempt is None or attempt.state not in (
+            ResyncState.SENT,
+            ResyncState.REQUESTED,
+        ):
+            return None
+        attempt.state, attempt.reason = ResyncState.FAILED, reason
+        return attempt
+
     def tick(self, now: float) -> list[ResyncAttempt]:
         """Fail the resyncs the phone did not follow in time; return them."""
         failed: list[ResyncAttempt] = []

@@ -40,11 +40,15 @@ def negotiate(
     size: int | None,
     max_blksize: int,
     max_windowsize: int,
+    max_timeout: int = MAX_TIMEOUT,
 ) -> Negotiated:
     """Accept, clamp or refuse each known option; unknown options are ignored.
 
     ``size`` is the file size for a read (answered in ``tsize``), or None for a
-    write, where the client's announced ``tsize`` is echoed back.
+    write, where the client's announced ``tsize`` is echoed back. A valid
+    ``timeout`` above ``max_timeout`` is left out of the OACK (RFC 2347 lets a
+    server decline an option): the client then keeps its default and we keep
+    ours, so nobody can pin a slot for 255 s per retry.
     """
     oack: dict[str, str] = {}
     blksize = DEFAULT_BLKSIZE
@@ -61,8 +65,9 @@ def negotiate(
         value = _number("timeout", options["timeout"])
         if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
             raise OptionError(f"timeout {value} outside 1-255")
-        timeout = float(value)
-        oack["timeout"] = str(value)
+        if value <= max_timeout:
+            timeout = float(value)
+            oack["timeout"] = str(value)
     if "tsize" in options:
         announced = _number("tsize", options["tsize"])
         tsize = announced if size is None else size

@@ -62,6 +62,9 @@ class Request:
 
 _PARSED: dict[bytes, Request] = {}
 _PARSED_MAX = 4096
+# Only requests of ordinary length are remembered: 4096 entries of at most
+# this many bytes bound the (module-wide) cache to about 2 MiB.
+_PARSED_MAX_BYTES = 256
 
 
 def parse_request(data: bytes) -> Request:
@@ -73,6 +76,8 @@ def parse_request(data: bytes) -> Request:
     request = _PARSED.get(data)
     if request is None:
         request = _parse_request(data)
+        if len(data) > _PARSED_MAX_BYTES:
+            return request
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[data] = request

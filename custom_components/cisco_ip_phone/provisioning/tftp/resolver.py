@@ -5,8 +5,13 @@ can never reach outside the root. Disk access happens only in the executor:
 each directory is listed once into an index (names, sizes, mtimes, where
 symlinks point), which answers lookups, including "not found", from memory
 until it is older than ``stat_ttl``. File contents are cached by
-(path, size, mtime_ns) under a byte budget, and concurrent misses for the same
-file share one read, so 20 phones fetching one image hold one copy of it.
+(path, inode, size, mtime_ns, ctime_ns) under a byte budget, so a file
+replaced in place with the same size and mtime (Samba, ``cp -p``) is still
+seen as new, and concurrent misses for the same file share one read, so 20
+phones fetching one image hold one copy of it. Files over the streaming
+threshold are never read whole: the caller gets them opened, to serve in
+chunks. A netascii copy is converted once (in the executor when large) and
+cached like any other content.
 """
 
 from __future__ import annotations
@@ -15,19 +20,24 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 import os
 from pathlib import Path
-import stat
 import time
 from typing import Protocol
 
 from .events import ContentSource
+from .index import DirIndex, Entry, Kind, NeedScan, read_file, scan_dir
+from .packets import to_netascii
+from .stream import OpenedFile, open_for_streaming
 
 MAX_NAME_LENGTH = 255
 MAX_DEPTH = 16
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
+DEFAULT_STREAM_THRESHOLD = 16 * 1024 * 1024
+# Converting more than this to netascii runs in the executor, not the loop.
+_INLINE_CONVERT_BYTES = 64 * 1024
+_GENERATED_ASCII_ENTRIES = 64
 
 
 class GeneratedContent(Protocol):
@@ -63,11 +73,13 @@ class ResolvedFile:
     content: bytes
     source: ContentSource
     digest: str | None
+    # Set (and ``content`` empty) for a file too large to hold: stream it.
+    opened: OpenedFile | None = None
 
     @property
     def size(self) -> int:
         """Size of the content in bytes."""
-        return len(self.content)
+        return self.opened.size if self.opened is not None else len(self.content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,82 +93,8 @@ class ResolverStats:
     cached_bytes: int
 
 
-class _Kind(Enum):
-    FILE = "file"
-    DIR = "dir"
-    OUTSIDE = "outside"
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    name: str  # path relative to the root, "/"-separated (what events show)
-    path: str
-    kind: _Kind
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True, slots=True)
-class _DirIndex:
-    entries: dict[str, _Entry]
-    scanned_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _NeedScan:
-    key: tuple[str, ...]
-    path: str
-
-
-_CacheKey = tuple[str, int, int]
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)
-
-
-def _scan_dir(root: str, directory: str) -> dict[str, _Entry]:
-    """List one directory (runs in the executor)."""
-    found: dict[str, _Entry] = {}
-    try:
-        listing = sorted(os.scandir(directory), key=lambda item: item.name)
-    except OSError:
-        return found
-    for item in listing:
-        lower = item.name.lower()
-        if lower in found:
-            continue
-        try:
-            if item.is_symlink():
-                real = os.path.realpath(item.path)
-                if not _inside(real, root):
-                    found[lower] = _Entry(item.name, real, _Kind.OUTSIDE, 0, 0)
-                    continue
-                info = Path(real).stat()
-                path = real
-            else:
-                info = item.stat(follow_symlinks=False)
-                path = item.path
-        except OSError:
-            continue
-        if stat.S_ISREG(info.st_mode):
-            kind = _Kind.FILE
-        elif stat.S_ISDIR(info.st_mode):
-            kind = _Kind.DIR
-        else:
-            kind = _Kind.OTHER
-        name = Path(os.path.relpath(path, root)).as_posix()
-        found[lower] = _Entry(name, path, kind, info.st_size, info.st_mtime_ns)
-    return found
-
-
-def _read_file(path: str) -> tuple[bytes, int, int]:
-    """Read a whole file and the size/mtime it had (runs in the executor)."""
-    with open(path, "rb") as handle:  # noqa: PTH123 - plain open is cheapest here
-        info = os.fstat(handle.fileno())
-        data = handle.read()
-    return data, info.st_size, info.st_mtime_ns
+# (path, inode, size, mtime_ns, ctime_ns, netascii)
+_CacheKey = tuple[str, int, int, int, int, bool]
 
 
 class ContentResolver:
@@ -169,20 +107,24 @@ class ContentResolver:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         stat_ttl: float = 1.0,
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        stream_threshold: int = DEFAULT_STREAM_THRESHOLD,
     ) -> None:
         self._root = Path(os.path.realpath(root))
         self._root_str = str(self._root)
         self._cache_budget = cache_bytes
         self._stat_ttl = stat_ttl
         self._max_file_size = max_file_size
+        # Never cache what does not fit: larger files are streamed.
+        self._stream_threshold = min(stream_threshold, cache_bytes)
+        self._ascii_generated: OrderedDict[str, bytes] = OrderedDict()
         self._generated: dict[str, GeneratedContent] = {}
         self._hook: ClientHook | None = None
-        self._dirs: dict[tuple[str, ...], _DirIndex] = {}
-        self._scans: dict[tuple[str, ...], asyncio.Future[dict[str, _Entry]]] = {}
+        self._dirs: dict[tuple[str, ...], DirIndex] = {}
+        self._scans: dict[tuple[str, ...], asyncio.Future[dict[str, Entry]]] = {}
         self._cache: OrderedDict[_CacheKey, bytes] = OrderedDict()
-        self._cache_by_path: dict[str, _CacheKey] = {}
+        self._cache_by_path: dict[tuple[str, bool], _CacheKey] = {}
         self._cached_bytes = 0
-        self._reads: dict[_CacheKey, asyncio.Future[tuple[bytes, int, int]]] = {}
+        self._reads: dict[_CacheKey, asyncio.Future[bytes]] = {}
         self._disk_reads = 0
         self._cache_hits = 0
         self._dir_scans = 0
@@ -238,34 +180,62 @@ class ContentResolver:
             raise TftpAccessError("Path too deep")
         return tuple(parts)
 
-    def resolve_nowait(self, requested: str, client_ip: str) -> ResolvedFile | None:
+    def resolve_nowait(
+        self, requested: str, client_ip: str, *, netascii: bool = False
+    ) -> ResolvedFile | None:
         """Resolve from memory only; None when the disk must be consulted."""
         parts = self.normalize(requested)
         generated = self._generated_for(parts, client_ip)
         if generated is not None:
-            return self._from_generated(requested, generated)
+            return self._from_generated(requested, generated, netascii=netascii)
         found = self._walk(parts)
-        if isinstance(found, _NeedScan):
+        if isinstance(found, NeedScan):
             return None
-        entry = self._check_entry(found)
-        data = self._cache_get((entry.path, entry.size, entry.mtime_ns))
+        entry = self._check_entry(found, netascii=netascii)
+        data = self._cache_get((*entry.key, netascii))
         if data is None:
             return None
         return self._from_static(requested, entry, data)
 
-    async def resolve(self, requested: str, client_ip: str) -> ResolvedFile:
-        """Resolve a name, reading the disk in the executor when needed."""
+    async def resolve(
+        self, requested: str, client_ip: str, *, netascii: bool = False
+    ) -> ResolvedFile:
+        """Resolve a name, reading the disk in the executor when needed.
+
+        A file over the streaming threshold comes back opened (``opened``):
+        the caller owns the descriptor and must close it.
+        """
         parts = self.normalize(requested)
         generated = self._generated_for(parts, client_ip)
         if generated is not None:
-            return self._from_generated(requested, generated)
+            return self._from_generated(requested, generated, netascii=netascii)
         found = self._walk(parts)
-        while isinstance(found, _NeedScan):
+        while isinstance(found, NeedScan):
             await self._scan(found)
             found = self._walk(parts, allow_stale=True)
-        entry = self._check_entry(found)
-        data = await self._content(entry)
+        entry = self._check_entry(found, netascii=netascii)
+        if entry.size > self._stream_threshold:
+            opened = await self._open(entry)
+            return ResolvedFile(
+                requested, entry.name, b"", ContentSource.STATIC, None, opened
+            )
+        data = await self._content(entry, netascii)
         return self._from_static(requested, entry, data)
+
+    async def _open(self, entry: Entry) -> OpenedFile:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, open_for_streaming, entry.path)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The open may still succeed: close what nobody will use.
+            future.add_done_callback(_close_unused)
+            raise
+        except FileNotFoundError as err:
+            self.invalidate()
+            raise TftpFileNotFoundError("File not found") from err
+        except OSError as err:
+            raise TftpAccessError(f"Cannot read file: {err.strerror}") from err
 
     def _generated_for(
         self, parts: tuple[str, ...], client_ip: str
@@ -277,27 +247,47 @@ class ContentResolver:
                 return special
         return self._generated.get(key)
 
-    @staticmethod
-    def _from_generated(requested: str, item: GeneratedContent) -> ResolvedFile:
+    def _from_generated(
+        self, requested: str, item: GeneratedContent, *, netascii: bool
+    ) -> ResolvedFile:
+        content = item.content
+        if netascii:
+            content = self._generated_netascii(item)
         return ResolvedFile(
-            requested, item.name, item.content, ContentSource.GENERATED, item.digest
+            requested, item.name, content, ContentSource.GENERATED, item.digest
         )
 
-    def _from_static(self, requested: str, entry: _Entry, data: bytes) -> ResolvedFile:
+    def _generated_netascii(self, item: GeneratedContent) -> bytes:
+        """One converted copy per generated file (they are small), LRU-bounded."""
+        cache = self._ascii_generated
+        converted = cache.get(item.digest)
+        if converted is None:
+            converted = to_netascii(item.content)
+            cache[item.digest] = converted
+            if len(cache) > _GENERATED_ASCII_ENTRIES:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(item.digest)
+        return converted
+
+    def _from_static(self, requested: str, entry: Entry, data: bytes) -> ResolvedFile:
         return ResolvedFile(requested, entry.name, data, ContentSource.STATIC, None)
 
-    def _check_entry(self, entry: _Entry | None) -> _Entry:
-        if entry is None or entry.kind in (_Kind.DIR, _Kind.OTHER):
+    def _check_entry(self, entry: Entry | None, *, netascii: bool) -> Entry:
+        if entry is None or entry.kind in (Kind.DIR, Kind.OTHER):
             raise TftpFileNotFoundError("File not found")
-        if entry.kind is _Kind.OUTSIDE:
+        if entry.kind is Kind.OUTSIDE:
             raise TftpAccessError("Access violation: link leaves the root")
         if entry.size > self._max_file_size:
             raise TftpAccessError("File too large")
+        if netascii and entry.size > self._stream_threshold:
+            # A converted copy of a huge file would be held whole: refuse.
+            raise TftpAccessError("File too large for netascii; use octet mode")
         return entry
 
     def _walk(
         self, parts: tuple[str, ...], *, allow_stale: bool = False
-    ) -> _Entry | None | _NeedScan:
+    ) -> Entry | None | NeedScan:
         """Follow the parts through directory indexes; report a stale one."""
         directory = self._root_str
         now = time.monotonic()
@@ -307,38 +297,38 @@ class ContentResolver:
             if index is None or (
                 not allow_stale and now - index.scanned_at >= self._stat_ttl
             ):
-                return _NeedScan(key, directory)
+                return NeedScan(key, directory)
             entry = index.entries.get(part)
             if entry is None:
                 return None
             if depth == len(parts) - 1:
                 return entry
-            if entry.kind is not _Kind.DIR:
-                return entry if entry.kind is _Kind.OUTSIDE else None
+            if entry.kind is not Kind.DIR:
+                return entry if entry.kind is Kind.OUTSIDE else None
             directory = entry.path
         raise AssertionError("unreachable: parts is never empty")  # pragma: no cover
 
-    async def _scan(self, need: _NeedScan) -> None:
+    async def _scan(self, need: NeedScan) -> None:
         future = self._scans.get(need.key)
         if future is None:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, _scan_dir, self._root_str, need.path)
+            future = loop.run_in_executor(None, scan_dir, self._root_str, need.path)
             self._scans[need.key] = future
             self._dir_scans += 1
             future.add_done_callback(lambda done: self._store_scan(need.key, done))
         await asyncio.shield(future)
         # A future that is already done does not yield, so its callback may not
-        # have run yet: store here too, or the caller would spin on _NeedScan.
+        # have run yet: store here too, or the caller would spin on NeedScan.
         self._store_scan(need.key, future)
 
     def _store_scan(
-        self, key: tuple[str, ...], done: asyncio.Future[dict[str, _Entry]]
+        self, key: tuple[str, ...], done: asyncio.Future[dict[str, Entry]]
     ) -> None:
         if self._scans.get(key) is not done:
             return
         del self._scans[key]
         if not done.cancelled() and done.exception() is None:
-            self._dirs[key] = _DirIndex(done.result(), time.monotonic())
+            self._dirs[key] = DirIndex(done.result(), time.monotonic())
 
     def _cache_get(self, key: _CacheKey) -> bytes | None:
         data = self._cache.get(key)
@@ -347,49 +337,78 @@ class ContentResolver:
             self._cache_hits += 1
         return data
 
-    async def _content(self, entry: _Entry) -> bytes:
-        key = (entry.path, entry.size, entry.mtime_ns)
+    async def _content(self, entry: Entry, netascii: bool) -> bytes:
+        key: _CacheKey = (*entry.key, netascii)
         cached = self._cache_get(key)
         if cached is not None:
             return cached
         future = self._reads.get(key)
         if future is None:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, _read_file, entry.path)
+            if netascii:
+                future = loop.create_task(self._convert(entry))
+            else:
+                future = loop.run_in_executor(None, self._read, entry)
+                self._disk_reads += 1
             self._reads[key] = future
-            self._disk_reads += 1
             future.add_done_callback(lambda done: self._read_done(key, done))
         try:
-            data, _size, _mtime = await asyncio.shield(future)
+            return await asyncio.shield(future)
+        except _ChangedError as changed:
+            return changed.data
+        except (TftpFileNotFoundError, TftpAccessError):
+            raise
         except FileNotFoundError as err:
             raise TftpFileNotFoundError("File not found") from err
         except OSError as err:
             raise TftpAccessError(f"Cannot read file: {err.strerror}") from err
+
+    @staticmethod
+    def _read(entry: Entry) -> bytes:
+        """Read in the executor; a file changed since listing is served, not cached."""
+        data, key = read_file(entry.path)
+        if len(data) != key[2] or key != entry.key:
+            raise _ChangedError(data)
         return data
 
-    def _read_done(
-        self, key: _CacheKey, done: asyncio.Future[tuple[bytes, int, int]]
-    ) -> None:
+    async def _convert(self, entry: Entry) -> bytes:
+        data = await self._content(entry, False)
+        if len(data) <= _INLINE_CONVERT_BYTES:
+            return to_netascii(data)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, to_netascii, data)
+
+    def _read_done(self, key: _CacheKey, done: asyncio.Future[bytes]) -> None:
         self._reads.pop(key, None)
         if done.cancelled() or done.exception() is not None:
             self.invalidate()
             return
-        data, size, mtime_ns = done.result()
-        if len(data) != size or (size, mtime_ns) != key[1:]:
-            # Changed since the directory was listed: serve it, but re-list.
-            self.invalidate()
-            return
+        data = done.result()
         if len(data) <= self._cache_budget:
             self._cache_put(key, data)
 
     def _cache_put(self, key: _CacheKey, data: bytes) -> None:
-        old = self._cache_by_path.pop(key[0], None)
+        slot = (key[0], key[5])
+        old = self._cache_by_path.pop(slot, None)
         if old is not None and old in self._cache:
             self._cached_bytes -= len(self._cache.pop(old))
         self._cache[key] = data
-        self._cache_by_path[key[0]] = key
+        self._cache_by_path[slot] = key
         self._cached_bytes += len(data)
         while self._cached_bytes > self._cache_budget:
             evicted_key, evicted = self._cache.popitem(last=False)
-            self._cache_by_path.pop(evicted_key[0], None)
+            self._cache_by_path.pop((evicted_key[0], evicted_key[5]), None)
             self._cached_bytes -= len(evicted)
+
+
+class _ChangedError(OSError):
+    """The file changed between listing and reading: serve once, do not cache."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__("file changed while being read")
+        self.data = data
+
+
+def _close_unused(done: asyncio.Future[OpenedFile]) -> None:
+    if not done.cancelled() and done.exception() is None:
+        done.result().close()

@@ -1,31 +1,25 @@
 """The TFTP server: one listening endpoint, one endpoint (TID) per transfer.
 
-Everything runs on the caller's event loop. A request is parsed and, when the
-resolver can answer from memory, refused or started without touching the
-disk; otherwise the lookup runs in the executor. Refusals (file not found,
-access violation, bad options, busy) are answered from the listening port at
-once: no endpoint is created for a transfer that never starts.
+Everything runs on the caller's event loop. A request is parsed, judged by
+the admission (slots per address, reserve for known phones, unacknowledged
+bytes; see ``admission.py``) and, when the resolver can answer from memory,
+refused or started without touching the disk; otherwise the lookup runs in
+the executor. Refusals (file not found, access violation, bad options,
+busy) are answered from the listening port at once: no endpoint is created
+for a transfer that never starts. Files too large to cache are streamed
+from disk a chunk at a time (``stream.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-import errno
-import ipaddress
 import logging
-from pathlib import Path
 import socket
 import time
-from typing import Any
 
-from .events import (
-    EventKind,
-    TransferEvent,
-    TransferOutcome,
-    format_log_line,
-)
+from . import net
+from .admission import Admission, KnownClientHook, Verdict
+from .events import EventKind, TransferOutcome
 from .options import OptionError, negotiate
 from .packets import (
     OP_WRQ,
@@ -35,61 +29,27 @@ from .packets import (
     encode_error,
     encode_oack,
     parse_request,
-    to_netascii,
 )
+from .reports import EventCallback, ServerReports
 from .resolver import (
     ContentResolver,
     ResolvedFile,
-    ResolverStats,
     TftpAccessError,
     TftpFileNotFoundError,
 )
-from .session import ReadSession, Session, TransferInfo, WriteSession
+from .session import ReadSession, Session, TransferInfo
+from .settings import TftpSettings, TftpStats
+from .stream import StreamReadSession
+from .upload import WriteSession
 
 _LOGGER = logging.getLogger(__name__)
 
 MODES = frozenset({"octet", "netascii"})
 _ILLEGAL = encode_error(ErrorCode.ILLEGAL_OPERATION, "Illegal TFTP operation")
-_NOT_FOUND = encode_error(ErrorCode.FILE_NOT_FOUND, "File not found")
 
-
-@dataclass(frozen=True, slots=True)
-class TftpSettings:
-    """Tunables; the defaults suit a LAN of Cisco phones."""
-
-    timeout: float = 1.0
-    retries: int = 5
-    max_sessions: int = 2000
-    max_blksize: int = 1468  # Ethernet MTU 1500 - IP 20 - UDP 8 - TFTP 4
-    max_windowsize: int = 64
-    receive_buffer: int = 8 * 1024 * 1024
-    allow_write_dir: Path | None = None
-    max_upload_size: int = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class TftpStats:
-    """Counters since start."""
-
-    requests: int
-    completed: int
-    failed: int
-    not_found: int
-    access_denied: int
-    malformed: int
-    busy: int
-    bytes_sent: int
-    active: int
-    retransmits: int
-    receive_buffer: int
-    resolver: ResolverStats
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain dict (for JSON and diagnostics)."""
-        return asdict(self)
-
-
-EventCallback = Callable[[TransferEvent], None]
+# Kept importable from here (older callers and tests).
+path_mtu = net.path_mtu
+__all__ = ["EventCallback", "TftpServer", "TftpSettings", "TftpStats", "path_mtu"]
 
 
 class _Listener(asyncio.DatagramProtocol):
@@ -103,49 +63,14 @@ class _Listener(asyncio.DatagramProtocol):
         _LOGGER.debug("TFTP listener socket error: %s", exc)
 
 
-def _address_family(host: str) -> socket.AddressFamily:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError as err:
-        raise OSError(errno.EADDRNOTAVAIL, f"not an IP address: {host!r}") from err
-    return socket.AF_INET6 if address.version == 6 else socket.AF_INET
+class TftpServer(ServerReports):
+    """Serve the resolver's files over TFTP on the running event loop.
 
-
-# Linux getsockopt names, not exported by the socket module on every build.
-_IP_MTU = getattr(socket, "IP_MTU", 14)
-_IPV6_MTU = getattr(socket, "IPV6_MTU", 24)
-_IP_UDP_TFTP_OVERHEAD = {socket.AF_INET: 20 + 8 + 4, socket.AF_INET6: 40 + 8 + 4}
-
-
-def path_mtu(family: socket.AddressFamily, addr: tuple[str, int]) -> int | None:
-    """Return the route's MTU towards ``addr`` (asked via a connected UDP socket)."""
-    try:
-        with socket.socket(family, socket.SOCK_DGRAM) as probe:
-            probe.connect(addr)
-            if family == socket.AF_INET6:
-                return int(probe.getsockopt(socket.IPPROTO_IPV6, _IPV6_MTU))
-            return int(probe.getsockopt(socket.IPPROTO_IP, _IP_MTU))
-    except OSError:
-        return None
-
-
-def _size_receive_buffer(sock: socket.socket, size: int) -> int:
-    """Make room for a boot storm of requests; FORCE needs root, then fall back."""
-    options = [socket.SO_RCVBUF]
-    force = getattr(socket, "SO_RCVBUFFORCE", None)
-    if force is not None:
-        options.insert(0, force)
-    for option in options:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, size)
-            break
-        except OSError:
-            continue
-    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-
-
-class TftpServer:
-    """Serve the resolver's files over TFTP on the running event loop."""
+    ``is_known_client(ip)`` (optional) says whether an address belongs to a
+    known phone; only those may take the ``reserved_sessions`` slots. It is
+    called on the event loop, only when the server is nearly full, and must
+    answer from memory.
+    """
 
     def __init__(
         self,
@@ -155,36 +80,26 @@ class TftpServer:
         port: int = 69,
         settings: TftpSettings | None = None,
         on_event: EventCallback | None = None,
+        is_known_client: KnownClientHook | None = None,
     ) -> None:
-        self._resolver = resolver
+        super().__init__(resolver, on_event)
         self._host = host
         self._requested_port = port
         self._settings = settings or TftpSettings()
-        self._on_event = on_event
         self._family = socket.AF_INET
-        self._listener: asyncio.DatagramTransport | None = None
         self._port = 0
         self._clients: dict[tuple[str, int], Session | asyncio.Task[None]] = {}
-        self._receive_buffer = 0
-        self._requests = 0
-        self._completed = 0
-        self._failed = 0
-        self._not_found = 0
-        self._access_denied = 0
-        self._malformed = 0
-        self._busy = 0
-        self._bytes_sent = 0
-        self._retransmits = 0
+        self._admission = Admission(self._settings, is_known_client)
 
     # -- lifecycle
     async def start(self) -> None:
         """Bind the listening port; raises OSError (with errno) when it cannot."""
         if self._listener is not None:
             raise RuntimeError("TFTP server already started")
-        self._family = _address_family(self._host)
+        self._family = net.address_family(self._host)
         sock = socket.socket(self._family, socket.SOCK_DGRAM)
         try:
-            self._receive_buffer = _size_receive_buffer(
+            self._receive_buffer = net.size_receive_buffer(
                 sock, self._settings.receive_buffer
             )
             sock.setblocking(False)
@@ -221,6 +136,7 @@ class TftpServer:
                     tasks.append(entry.commit_task)
                 entry.finish(TransferOutcome.SERVER_ERROR, "server stopped")
         self._clients.clear()
+        self._admission.clear()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         # Let the closed transports run connection_lost and release sockets.
@@ -231,23 +147,16 @@ class TftpServer:
         """The bound port (useful with port 0)."""
         return self._port
 
-    @property
-    def stats(self) -> TftpStats:
-        """Snapshot of the counters."""
-        return TftpStats(
-            requests=self._requests,
-            completed=self._completed,
-            failed=self._failed,
-            not_found=self._not_found,
-            access_denied=self._access_denied,
-            malformed=self._malformed,
-            busy=self._busy,
-            bytes_sent=self._bytes_sent,
-            active=len(self._clients),
-            retransmits=self._retransmits,
-            receive_buffer=self._receive_buffer,
-            resolver=self._resolver.stats,
-        )
+    def _active(self) -> int:
+        return len(self._clients)
+
+    def _hold(self, addr: tuple[str, int], entry: Session | asyncio.Task[None]) -> None:
+        self._clients[addr] = entry
+        self._admission.hold(addr)
+
+    def _release(self, addr: tuple[str, int]) -> None:
+        self._clients.pop(addr, None)
+        self._admission.release(addr)
 
     # -- requests
     def handle_request(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -273,22 +182,18 @@ class TftpServer:
                 TransferOutcome.CLIENT_ERROR,
             )
             return
-        if len(self._clients) >= self._settings.max_sessions:
-            self._busy += 1
-            self._refuse(
-                request,
-                addr,
-                started,
-                ErrorCode.NOT_DEFINED,
-                "Server busy, try again later",
-                TransferOutcome.SERVER_ERROR,
-            )
+        verdict = self._admission.judge(addr, self._clients)
+        if verdict is not Verdict.ADMIT:
+            self._turn_away(verdict, request, addr, started)
             return
         if request.opcode == OP_WRQ:
             self._start_write(request, addr, started)
             return
+        netascii = request.mode == "netascii"
         try:
-            resolved = self._resolver.resolve_nowait(request.filename, addr[0])
+            resolved = self._resolver.resolve_nowait(
+                request.filename, addr[0], netascii=netascii
+            )
         except (TftpFileNotFoundError, TftpAccessError) as err:
             self._refuse_lookup(request, addr, started, err)
             return
@@ -299,8 +204,29 @@ class TftpServer:
             self._start_read(request, addr, resolved, started)
             return
         loop = asyncio.get_running_loop()
-        self._clients[addr] = loop.create_task(
-            self._resolve_and_start(request, addr, started)
+        self._hold(
+            addr, loop.create_task(self._resolve_and_start(request, addr, started))
+        )
+
+    def _turn_away(
+        self, verdict: Verdict, request: Request, addr: tuple[str, int], started: float
+    ) -> None:
+        if verdict is Verdict.BUSY:
+            self._busy += 1
+            message = "Server busy, try again later"
+        else:
+            self._source_limited += 1
+            if verdict is Verdict.DROP:
+                self._failed += 1
+                return  # no answer: the source may be spoofed
+            message = "Too many transfers from your address"
+        self._refuse(
+            request,
+            addr,
+            started,
+            ErrorCode.NOT_DEFINED,
+            message,
+            TransferOutcome.SERVER_ERROR,
         )
 
     async def _resolve_and_start(
@@ -308,19 +234,21 @@ class TftpServer:
     ) -> None:
         """Look the name up on disk (in the executor), then start the transfer."""
         try:
-            resolved = await self._resolver.resolve(request.filename, addr[0])
+            resolved = await self._resolver.resolve(
+                request.filename, addr[0], netascii=request.mode == "netascii"
+            )
         except (TftpFileNotFoundError, TftpAccessError) as err:
-            self._clients.pop(addr, None)
+            self._release(addr)
             self._refuse_lookup(request, addr, started, err)
             return
         except Exception as err:  # a bug must not take the server down
-            self._clients.pop(addr, None)
+            self._release(addr)
             self._lookup_failed(request, addr, started, err)
             return
-        self._clients.pop(addr, None)
+        self._release(addr)
         self._start_read(request, addr, resolved, started)
 
-    def _max_blksize(self, request: Request, addr: tuple[str, int]) -> int:
+    def max_blksize(self, request: Request, addr: tuple[str, int]) -> int:
         """Return the configured limit, lowered to what the route can carry."""
         limit = self._settings.max_blksize
         if "blksize" not in request.options:
@@ -328,23 +256,7 @@ class TftpServer:
         mtu = path_mtu(self._family, addr)
         if mtu is None:
             return limit
-        return max(8, min(limit, mtu - _IP_UDP_TFTP_OVERHEAD[self._family]))
-
-    def _lookup_failed(
-        self, request: Request, addr: tuple[str, int], started: float, err: Exception
-    ) -> None:
-        _LOGGER.error(
-            "TFTP lookup of %r for %s failed", request.filename, addr, exc_info=err
-        )
-        self._refuse(
-            request,
-            addr,
-            started,
-            ErrorCode.NOT_DEFINED,
-            "Server error",
-            TransferOutcome.SERVER_ERROR,
-            detail=f"lookup failed: {err!r}",
-        )
+        return max(8, min(limit, mtu - net.IP_UDP_TFTP_OVERHEAD[self._family]))
 
     def _start_read(
         self,
@@ -353,24 +265,25 @@ class TftpServer:
         resolved: ResolvedFile,
         started: float,
     ) -> None:
-        content = resolved.content
-        if request.mode == "netascii":
-            content = to_netascii(content)
+        settings = self._settings
         info = TransferInfo(
             request.filename,
             resolved.name,
             resolved.source,
             resolved.digest,
-            len(content),
+            resolved.size,
         )
         try:
             agreed = negotiate(
                 request.options,
-                size=len(content),
-                max_blksize=self._max_blksize(request, addr),
-                max_windowsize=self._settings.max_windowsize,
+                size=resolved.size,
+                max_blksize=self.max_blksize(request, addr),
+                max_windowsize=settings.max_windowsize,
+                max_timeout=settings.max_option_timeout,
             )
         except OptionError as err:
+            if resolved.opened is not None:
+                resolved.opened.close()
             self._refuse(
                 request,
                 addr,
@@ -381,18 +294,48 @@ class TftpServer:
                 info,
             )
             return
-        session = ReadSession(
-            self,
-            addr,
-            info,
-            content,
-            blksize=agreed.blksize,
-            windowsize=agreed.windowsize,
-            oack=encode_oack(dict(agreed.oack)) if agreed.oack else None,
-            timeout=agreed.timeout or self._settings.timeout,
-            retries=self._settings.retries,
+        common = {
+            "blksize": agreed.blksize,
+            "windowsize": agreed.windowsize,
+            "oack": encode_oack(dict(agreed.oack)) if agreed.oack else None,
+            "timeout": agreed.timeout or settings.timeout,
+            "retries": settings.retries,
+            "unverified_retries": settings.unverified_retries,
+        }
+        session: ReadSession
+        if resolved.opened is not None:
+            session = StreamReadSession(self, addr, info, resolved.opened, **common)  # type: ignore[arg-type]
+        else:
+            session = ReadSession(self, addr, info, resolved.content, **common)  # type: ignore[arg-type]
+        self.open_session(session, request, started)
+
+    def open_session(self, session: Session, request: Request, started: float) -> None:
+        """Give the session its own socket (a new TID) and start it."""
+        addr = session.client
+        sock = socket.socket(self._family, socket.SOCK_DGRAM)
+        try:
+            sock.setblocking(False)
+            sock.bind((self._host, 0))
+            session.attach(sock)
+        except OSError as err:
+            sock.close()
+            if isinstance(session, StreamReadSession):
+                session.close_file()
+            self._refuse(
+                request,
+                addr,
+                started,
+                ErrorCode.NOT_DEFINED,
+                "Server error",
+                TransferOutcome.SERVER_ERROR,
+                session.info,
+                detail=f"cannot open transfer socket: {err}",
+            )
+            return
+        self._hold(addr, session)
+        self._emit(
+            EventKind.REQUEST, addr, session.info, session, TransferOutcome.OK, None
         )
-        self._open(session, request, started)
 
     def _start_write(
         self, request: Request, addr: tuple[str, int], started: float
@@ -424,14 +367,14 @@ class TftpServer:
                 TransferOutcome.ACCESS_VIOLATION,
             )
             return
-        target = folder / parts[0]
         info = TransferInfo(request.filename, parts[0], None, None, None, "write")
         try:
             agreed = negotiate(
                 request.options,
                 size=None,
-                max_blksize=self._max_blksize(request, addr),
+                max_blksize=self.max_blksize(request, addr),
                 max_windowsize=1,
+                max_timeout=self._settings.max_option_timeout,
             )
         except OptionError as err:
             self._refuse(
@@ -459,7 +402,7 @@ class TftpServer:
             self,
             addr,
             info,
-            target,
+            folder / parts[0],
             blksize=agreed.blksize,
             oack=encode_oack(agreed.oack) if agreed.oack else None,
             timeout=agreed.timeout or self._settings.timeout,
@@ -468,33 +411,7 @@ class TftpServer:
             netascii=request.mode == "netascii",
             on_written=lambda _path: self._resolver.invalidate(),
         )
-        self._open(session, request, started)
-
-    def _open(self, session: Session, request: Request, started: float) -> None:
-        """Give the session its own socket (a new TID) and start it."""
-        addr = session.client
-        sock = socket.socket(self._family, socket.SOCK_DGRAM)
-        try:
-            sock.setblocking(False)
-            sock.bind((self._host, 0))
-            session.attach(sock)
-        except OSError as err:
-            sock.close()
-            self._refuse(
-                request,
-                addr,
-                started,
-                ErrorCode.NOT_DEFINED,
-                "Server error",
-                TransferOutcome.SERVER_ERROR,
-                session.info,
-                detail=f"cannot open transfer socket: {err}",
-            )
-            return
-        self._clients[addr] = session
-        self._emit(
-            EventKind.REQUEST, addr, session.info, session, TransferOutcome.OK, None
-        )
+        self.open_session(session, request, started)
 
     # -- outcomes
     def session_finished(
@@ -503,121 +420,5 @@ class TftpServer:
         """Account for a transfer that ended (called by the session, once)."""
         # New requests from a client with a live session are ignored, so the
         # entry under its address is always this session.
-        self._clients.pop(session.client, None)
-        self._retransmits += session.retransmits
-        if session.info.direction == "read":
-            self._bytes_sent += session.bytes_done
-        if outcome is TransferOutcome.OK:
-            self._completed += 1
-            kind = EventKind.COMPLETED
-        else:
-            self._failed += 1
-            kind = EventKind.FAILED
-        self._emit(kind, session.client, session.info, session, outcome, error)
-
-    def _refuse_lookup(
-        self,
-        request: Request,
-        addr: tuple[str, int],
-        started: float,
-        err: TftpFileNotFoundError | TftpAccessError,
-    ) -> None:
-        if isinstance(err, TftpFileNotFoundError):
-            self._not_found += 1
-            self._refuse(
-                request,
-                addr,
-                started,
-                ErrorCode.FILE_NOT_FOUND,
-                "File not found",
-                TransferOutcome.NOT_FOUND,
-            )
-        else:
-            self._access_denied += 1
-            self._refuse(
-                request,
-                addr,
-                started,
-                ErrorCode.ACCESS_VIOLATION,
-                str(err),
-                TransferOutcome.ACCESS_VIOLATION,
-            )
-
-    def _refuse(
-        self,
-        request: Request,
-        addr: tuple[str, int],
-        started: float,
-        code: ErrorCode,
-        message: str,
-        outcome: TransferOutcome,
-        info: TransferInfo | None = None,
-        *,
-        detail: str | None = None,
-    ) -> None:
-        """Answer a request with an error from the listening port, and report it."""
-        if code is ErrorCode.FILE_NOT_FOUND:
-            self._reply(_NOT_FOUND, addr)
-        else:
-            self._reply(encode_error(code, message), addr)
-        self._failed += 1
-        if self._on_event is None and not _LOGGER.isEnabledFor(logging.DEBUG):
-            return
-        if info is None:
-            direction = "write" if request.opcode == OP_WRQ else "read"
-            info = TransferInfo(request.filename, None, None, None, None, direction)
-        self._emit(EventKind.REQUEST, addr, info, None, outcome, detail or message)
-        self._emit(
-            EventKind.FAILED,
-            addr,
-            info,
-            None,
-            outcome,
-            detail or message,
-            time.monotonic() - started,
-        )
-
-    def _reply(self, packet: bytes, addr: tuple[str, int]) -> None:
-        if self._listener is not None:
-            self._listener.sendto(packet, addr)
-
-    def _emit(
-        self,
-        kind: EventKind,
-        addr: tuple[str, int],
-        info: TransferInfo,
-        session: Session | None,
-        outcome: TransferOutcome,
-        error: str | None,
-        duration: float = 0.0,
-    ) -> None:
-        callback = self._on_event
-        debug = _LOGGER.isEnabledFor(logging.DEBUG)
-        if callback is None and not debug:
-            return
-        if session is not None and kind is not EventKind.REQUEST:
-            duration = time.monotonic() - session.started
-        event = TransferEvent(
-            kind=kind,
-            client=(addr[0], addr[1]),
-            requested_name=info.requested_name,
-            resolved_name=info.resolved_name,
-            source=info.source,
-            digest=info.digest,
-            size=info.size,
-            bytes_sent=session.bytes_done if session is not None else 0,
-            blocks=session.blocks if session is not None else 0,
-            retransmits=session.retransmits if session is not None else 0,
-            duration=duration,
-            outcome=outcome,
-            error=error,
-            timestamp=time.time(),
-            direction=info.direction,
-        )
-        if debug:
-            _LOGGER.debug("%s", format_log_line(event))
-        if callback is not None:
-            try:
-                callback(event)
-            except Exception:
-                _LOGGER.exception("TFTP event callback failed for %s", event)
+        self._release(session.client)
+        self._account(session, outcome, error)

@@ -9,18 +9,14 @@ the timer retransmits, a bounded number of times.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-import contextlib
 from dataclasses import dataclass
 import logging
-import os
-from pathlib import Path
 import socket
-import tempfile
 import time
 from typing import Protocol
 
 from .events import ContentSource, TransferOutcome
+from .net import UNREACHABLE_ERRNOS, report_icmp_errors, unreachable_peers
 from .packets import (
     HEADER,
     OP_ACK,
@@ -29,7 +25,6 @@ from .packets import (
     ErrorCode,
     decode_error,
     encode_error,
-    from_netascii,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,12 +72,20 @@ class Session:
         *,
         timeout: float,
         retries: int,
+        unverified_retries: int | None = None,
     ) -> None:
         self.owner = owner
         self.client = client
         self.info = info
         self.timeout = timeout
         self.retries = retries
+        # Until the client answers from its TID it may be a spoofed source:
+        # resend less, and count what we sent it (the server bounds that).
+        self.unverified_retries = (
+            retries if unverified_retries is None else unverified_retries
+        )
+        self.verified = False
+        self.unverified_bytes = 0
         self.retransmits = 0
         self._blocks = 0
         self._bytes = 0
@@ -108,6 +111,7 @@ class Session:
     def attach(self, sock: socket.socket) -> None:
         """Take ownership of a bound non-blocking socket and start the transfer."""
         self._sock = sock
+        report_icmp_errors(sock, sock.family)
         self.loop.add_reader(sock.fileno(), self._readable)
         self._timer = self.loop.call_later(self.timeout, self._on_timer)
         self.begin()
@@ -121,15 +125,25 @@ class Session:
         except (BlockingIOError, InterruptedError):
             return
         except OSError as err:
-            _LOGGER.debug("Socket error in transfer with %s: %s", self.client, err)
+            self.socket_error(err)
             return
         self.datagram_received(data, addr)  # same tuple form as the listener saw
+
+    def socket_error(self, err: OSError) -> None:
+        """End the transfer when ICMP says our client's port or host is gone."""
+        sock = self._sock
+        if sock is None or err.errno not in UNREACHABLE_ERRNOS:
+            _LOGGER.debug("Socket error in transfer with %s: %s", self.client, err)
+            return
+        if self.client in unreachable_peers(sock):
+            self.finish(TransferOutcome.CLIENT_ERROR, f"client unreachable: {err}")
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if addr != self.client:
             if data[1:2] != b"\x05":  # never answer an error with an error
                 self.send_to(_UNKNOWN_TID, addr)
             return
+        self.verified = True
         if len(data) < 4 or data[0] != 0:
             self.send(_ILLEGAL)
             self.finish(TransferOutcome.CLIENT_ERROR, "malformed packet")
@@ -149,6 +163,8 @@ class Session:
         sock = self._sock
         if sock is None:
             return
+        if not self.verified and addr == self.client:
+            self.unverified_bytes += len(packet)
         try:
             sock.sendto(packet, addr)
         except (BlockingIOError, InterruptedError):
@@ -170,7 +186,7 @@ class Session:
         if idle < self.timeout * 0.99:
             self._timer = self.loop.call_later(self.timeout - idle, self._on_timer)
             return
-        if self._tries >= self.retries:
+        if self._tries >= (self.retries if self.verified else self.unverified_retries):
             self.finish(TransferOutcome.TIMEOUT, f"no answer after {self._tries} tries")
             return
         self._tries += 1
@@ -218,10 +234,23 @@ class ReadSession(Session):
         oack: bytes | None,
         timeout: float,
         retries: int,
+        unverified_retries: int | None = None,
+        size: int | None = None,
     ) -> None:
-        super().__init__(owner, client, info, timeout=timeout, retries=retries)
-        self.size = len(content)
+        super().__init__(
+            owner,
+            client,
+            info,
+            timeout=timeout,
+            retries=retries,
+            unverified_retries=unverified_retries,
+        )
+        self.size = len(content) if size is None else size
+        # The bytes in memory are file[_base:_limit]: the whole file, or the
+        # chunk a streaming subclass has loaded.
         self._view = memoryview(content)
+        self._base = 0
+        self._limit = len(content)
         self._blksize = blksize
         self._window = windowsize
         self._oack = oack
@@ -252,9 +281,10 @@ class ReadSession(Session):
         except (BlockingIOError, InterruptedError):
             return
         except OSError as err:
-            _LOGGER.debug("Socket error in transfer with %s: %s", self.client, err)
+            self.socket_error(err)
             return
         acked = self._acked + 1
+        offset = acked * self._blksize
         if (
             len(data) == 4
             and data[1] == OP_ACK
@@ -265,14 +295,17 @@ class ReadSession(Session):
             and self._sent == acked
             and ((data[2] << 8) | data[3]) == acked & 0xFFFF
             and acked < self._last_block
+            and self._base <= offset
+            and min(offset + self._blksize, self.size) <= self._limit
         ):
             self._acked = acked
             self._sent = acked + 1
-            offset = acked * self._blksize
+            self.verified = True
+            start = offset - self._base
             try:
                 sock.sendto(
                     _PACK_HEADER(OP_DATA, (acked + 1) & 0xFFFF)
-                    + self._view[offset : offset + self._blksize],
+                    + self._view[start : start + self._blksize],
                     addr,
                 )
             except OSError as err:  # lost like any packet: the timer resends
@@ -299,19 +332,24 @@ class ReadSession(Session):
         else:
             self._send_window()
 
+    def ensure_loaded(self, start: int, end: int) -> bool:
+        """Whether file bytes [start, end) are in memory (always, here)."""
+        return True
+
     def _send_window(self) -> None:
         bs = self._blksize
-        view = self._view
         first = self._acked + 1
         last = min(self._acked + self._window, self._last_block)
+        base = (first - 1) * bs
+        if not self.ensure_loaded(base, min(last * bs, self.size)):
+            return  # a streaming subclass sends once the chunk is read
+        view = self._view
+        base -= self._base
         if first == last:  # lock-step: the hot path, keep it short
-            offset = (first - 1) * bs
-            self.send(
-                _PACK_HEADER(OP_DATA, first & 0xFFFF) + view[offset : offset + bs]
-            )
+            self.send(_PACK_HEADER(OP_DATA, first & 0xFFFF) + view[base : base + bs])
         else:
             for block in range(first, last + 1):
-                offset = (block - 1) * bs
+                offset = base + (block - first) * bs
                 self.send(
                     _PACK_HEADER(OP_DATA, block & 0xFFFF) + view[offset : offset + bs]
                 )
@@ -339,109 +377,3 @@ class ReadSession(Session):
             return
         self._send_window()
         self.progressed()
-
-
-class WriteSession(Session):
-    """Receive one upload into memory, then write it atomically (temp + rename)."""
-
-    def __init__(
-        self,
-        owner: SessionOwner,
-        client: tuple[str, int],
-        info: TransferInfo,
-        target: Path,
-        *,
-        blksize: int,
-        oack: bytes | None,
-        timeout: float,
-        retries: int,
-        max_size: int,
-        netascii: bool = False,
-        on_written: Callable[[Path], None] | None = None,
-    ) -> None:
-        super().__init__(owner, client, info, timeout=timeout, retries=retries)
-        self.target = target
-        self._blksize = blksize
-        self._recv_size = blksize + 5  # one byte more shows an oversized block
-        self._oack = oack
-        self._max_size = max_size
-        self._buffer = bytearray()
-        self._expect = 1
-        self._last_sent: bytes = oack if oack is not None else _PACK_HEADER(OP_ACK, 0)
-        self._on_written = on_written
-        self._netascii = netascii
-        self._writing = False
-        self.commit_task: asyncio.Task[None] | None = None
-
-    def begin(self) -> None:
-        self.send(self._last_sent)
-        self.progressed()
-
-    def resend(self) -> None:
-        self.retransmits += 1
-        self.send(self._last_sent)
-
-    def packet(self, opcode: int, data: bytes) -> None:
-        if opcode != OP_DATA:
-            self.illegal(f"unexpected opcode {opcode} during write")
-            return
-        if self._writing:
-            return
-        block = (data[2] << 8) | data[3]
-        if block == ((self._expect - 1) & 0xFFFF):
-            self.send(self._last_sent)  # our ACK was lost: repeat it
-            return
-        if block != (self._expect & 0xFFFF):
-            return
-        payload = data[4:]
-        if len(payload) > self._blksize:
-            self.illegal("DATA block larger than blksize")
-            return
-        if len(self._buffer) + len(payload) > self._max_size:
-            self.send(encode_error(ErrorCode.DISK_FULL, "Upload too large"))
-            self.finish(TransferOutcome.ACCESS_VIOLATION, "upload too large")
-            return
-        self._buffer += payload
-        self._blocks = self._expect
-        self._bytes = len(self._buffer)
-        self._last_sent = _PACK_HEADER(OP_ACK, self._expect & 0xFFFF)
-        self._expect += 1
-        self.progressed()
-        if len(payload) < self._blksize:
-            self._writing = True
-            self.commit_task = self.loop.create_task(self._commit())
-        else:
-            self.send(self._last_sent)
-
-    async def _commit(self) -> None:
-        data = bytes(self._buffer)
-        if self._netascii:
-            data = from_netascii(data)
-        try:
-            await self.loop.run_in_executor(None, _write_atomically, self.target, data)
-        except OSError as err:
-            self.send(encode_error(ErrorCode.DISK_FULL, "Cannot store the file"))
-            self.finish(TransferOutcome.SERVER_ERROR, f"write failed: {err.strerror}")
-            return
-        if self.finished:
-            return
-        self.send(self._last_sent)
-        if self._on_written is not None:
-            self._on_written(self.target)
-        self.finish(TransferOutcome.OK)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temp file beside the target, then rename: never a partial file."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tftp-upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # noqa: PTH101
-        os.replace(temp, target)  # noqa: PTH105
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)  # noqa: PTH108
-        raise

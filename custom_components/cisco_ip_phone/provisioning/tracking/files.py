@@ -39,6 +39,20 @@ IMAGE_KINDS = frozenset(
     {FileKind.IMAGE_MANIFEST, FileKind.LOADER_IMAGE, FileKind.APP_IMAGE}
 )
 
+# Files a phone asks for on every boot whether or not they exist: security
+# trust lists, the SCCP/MGCP configs of other protocols, locale files and
+# dial templates. Their absence is normal, so it is not a transfer error.
+OPTIONAL_KINDS = frozenset(
+    {
+        FileKind.TRUST_LIST,
+        FileKind.SEP_CONFIG,
+        FileKind.MGCP_CONFIG,
+        FileKind.LOCALE,
+        FileKind.DIAL_TEMPLATE,
+    }
+)
+_OPTIONAL_NAMES = frozenset({"itlfile.tlv", "ctlfile.tlv", "itlsep.tlv"})
+
 # Prefix of a MAC-bearing name -> its role (longest prefixes first).
 _MAC_PREFIXES = (
     ("ctlsep", FileKind.TRUST_LIST),
@@ -116,3 +130,9 @@ def classify_request(name: str) -> FileRequest:
     if base.endswith(".xml") and "/" not in key:
         return FileRequest(name, key, FileKind.DIAL_TEMPLATE)
     return FileRequest(name, key, FileKind.OTHER)
+
+
+def is_optional_probe(name: str) -> bool:
+    """Return whether a phone asks for this file even where none exists."""
+    request = classify_request(name)
+    return request.kind in OPTIONAL_KINDS or request.key in _OPTIONAL_NAMES

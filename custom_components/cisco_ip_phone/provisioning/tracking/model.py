@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+import logging
 import math
 from typing import Any, Literal, Self
+
+# Same logger as before the split, so logging settings keep applying.
+_LOGGER = logging.getLogger(__name__.rpartition(".")[0] + ".tracker")
 
 
 class SavedStateError(ValueError):
@@ -150,3 +154,23 @@ class TrackerEvent:
     observation: PhoneObservation
     file: str | None = None
     reason: str | None = None
+
+
+def saved_observations(data: object, version: int) -> list[PhoneObservation]:
+    """Return the observations of a saved tracker; skip bad ones with a warning."""
+    if not isinstance(data, Mapping) or data.get("version") != version:
+        _LOGGER.warning("Ignoring saved phone states: unknown format")
+        return []
+    entries = data.get("phones")
+    if not isinstance(entries, list):
+        _LOGGER.warning("Ignoring saved phone states: 'phones' is not a list")
+        return []
+    result: list[PhoneObservation] = []
+    for entry in entries:
+        try:
+            if not isinstance(entry, Mapping):
+                raise SavedStateError("entry is not a mapping")  # noqa: TRY301
+            result.append(PhoneObservation.from_dict(entry))
+        except SavedStateError as err:
+            _LOGGER.warning("Skipping a saved phone state: %s", err)
+    return result

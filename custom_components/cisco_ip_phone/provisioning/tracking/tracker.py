@@ -10,22 +10,24 @@ It is pure and deterministic: no I/O, no asyncio, time comes from the events
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 import logging
 import math
 import time
-from typing import Any, Literal
+from typing import Any
 
 from ..tftp.events import TransferEvent
-from .files import IMAGE_KINDS, FileKind, FileRequest, classify_request
+from .boot import APP_REASONS, RANK, Boot, PendingRequests, PhoneBook
+from .files import FileKind, FileRequest, classify_request
 from .model import (
     PhoneObservation,
     ProvisioningState,
-    SavedStateError,
     TrackerEvent,
     TrackerEventKind,
     TrackerTimings,
+    saved_observations,
 )
+from .outcomes import OutcomeRules
 
 __all__ = [
     "PhoneObservation",
@@ -39,75 +41,12 @@ _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION = 1
 MAX_PHONES = 512  # unknown MACs beyond this are forgotten, oldest first
-MAX_PENDING_IPS = 256
-MAX_PENDING_PER_IP = 32
 MAX_OPEN_REQUESTS = 64
 
 State = ProvisioningState
-# How far into a boot a file is; while a phone is stuck in a loop only a
-# request further along than the looping file counts as progress.
-_RANK = {
-    FileKind.TRUST_LIST: 0,
-    FileKind.SEP_CONFIG: 0,
-    FileKind.SIP_CONFIG: 0,
-    FileKind.MGCP_CONFIG: 0,
-    FileKind.XML_DEFAULT: 0,
-    FileKind.OTHER: 0,
-    FileKind.OS79XX: 1,
-    FileKind.IMAGE_MANIFEST: 1,
-    FileKind.LOADER_IMAGE: 2,
-    FileKind.APP_IMAGE: 2,
-    FileKind.SIP_DEFAULT: 3,
-    FileKind.SYNC_INFO: 3,
-    FileKind.RING_LIST: 4,
-    FileKind.DIAL_TEMPLATE: 4,
-    FileKind.LOCALE: 4,
-}
 
 
-_APP_REASONS = {
-    State.BOOTING: "app start",
-    State.RUNNING_SCCP: "SCCP firmware running",
-    State.CONFIGURED: "configuration accepted",
-}
-
-
-@dataclass(slots=True)
-class _Boot:
-    """Evidence gathered since the phone's last (re)boot."""
-
-    phase: Literal["idle", "hunt", "app"] = "idle"
-    sep_seen: bool = False
-    manifest_seen: bool = False
-    app_started: bool = False
-    config_served: bool = False  # SIP<MAC>.cnf served to the SIP application
-    sep_served: bool = False  # SEP<MAC>.cnf.xml served (all an XML phone needs)
-    image_done: bool = False  # a loader or application image was written
-    discovered: bool = False
-
-
-@dataclass(slots=True)
-class _Phone:
-    """Mutable bookkeeping behind one immutable observation."""
-
-    obs: PhoneObservation
-    boot: _Boot = field(default_factory=_Boot)
-    last_request_at: float | None = None
-    last_key: str | None = None
-    same_count: int = 0
-    stuck_rank: int | None = None
-    candidate: str | None = None  # image of the last .loads (or old .bin)
-    candidate_failed: bool = False
-    awaiting_since: float | None = None  # SIP<MAC>.cnf served, no RINGLIST yet
-    loader_done_at: float | None = None
-    app_fetches: dict[str, int] = field(default_factory=dict)
-    sync_expected_at: float | None = None
-    sync_started_at: float | None = None
-    state_before_sync: ProvisioningState | None = None
-    open_requests: set[tuple[int, str]] = field(default_factory=set)
-
-
-class PhoneTracker:
+class PhoneTracker(OutcomeRules):
     """Observed provisioning state of every phone that talks to our TFTP server.
 
     ``is_known(mac)`` says whether a MAC is configured; requests from other
@@ -125,9 +64,9 @@ class PhoneTracker:
         self._is_known = is_known
         self._clock = clock
         self._timings = timings or TrackerTimings()
-        self._phones: dict[str, _Phone] = {}
+        self._phones: dict[str, PhoneBook] = {}
         self._ip_to_mac: dict[str, str] = {}
-        self._pending: dict[str, list[TransferEvent]] = {}
+        self._pending = PendingRequests(self._time_of)
         self._out: list[TrackerEvent] = []
 
     # -- queries ---------------------------------------------------------------
@@ -156,11 +95,13 @@ class PhoneTracker:
         request = classify_request(event.requested_name)
         mac = request.mac or self._ip_to_mac.get(ip)
         if mac is None:
-            self._remember_pending(ip, event)
+            self._pending.remember(ip, event)
             return events
         if request.mac is not None and self._ip_to_mac.get(ip) != mac:
             self._bind(ip, mac)
-            for earlier in self._take_pending(ip, self._time_of(event)):
+            for earlier in self._pending.take(
+                ip, self._time_of(event), 2 * self._timings.app_quiet
+            ):
                 self._apply(mac, earlier, classify_request(earlier.requested_name))
                 events += self._drain()
         self._apply(mac, event, request)
@@ -225,22 +166,8 @@ class PhoneTracker:
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Load what ``as_dict`` saved; bad entries are skipped with a warning."""
-        if not isinstance(data, Mapping) or data.get("version") != STORE_VERSION:
-            _LOGGER.warning("Ignoring saved phone states: unknown format")
-            return
-        entries = data.get("phones")
-        if not isinstance(entries, list):
-            _LOGGER.warning("Ignoring saved phone states: 'phones' is not a list")
-            return
-        for entry in entries:
-            try:
-                if not isinstance(entry, Mapping):
-                    raise SavedStateError("entry is not a mapping")  # noqa: TRY301
-                obs = PhoneObservation.from_dict(entry)
-            except SavedStateError as err:
-                _LOGGER.warning("Skipping a saved phone state: %s", err)
-                continue
-            self._phones[obs.mac] = _Phone(obs)
+        for obs in saved_observations(data, STORE_VERSION):
+            self._phones[obs.mac] = PhoneBook(obs)
             if obs.ip:
                 self._bind(obs.ip, obs.mac)
 
@@ -253,18 +180,18 @@ class PhoneTracker:
     def _emit(
         self,
         kind: TrackerEventKind,
-        phone: _Phone,
+        phone: PhoneBook,
         file: str | None = None,
         reason: str | None = None,
     ) -> None:
         self._out.append(TrackerEvent(kind, phone.obs.mac, phone.obs, file, reason))
 
-    def _update(self, phone: _Phone, **changes: Any) -> None:
+    def _update(self, phone: PhoneBook, **changes: Any) -> None:
         phone.obs = replace(phone.obs, **changes)
 
     def _set_state(
         self,
-        phone: _Phone,
+        phone: PhoneBook,
         state: ProvisioningState,
         file: str | None,
         reason: str,
@@ -280,15 +207,15 @@ class PhoneTracker:
         if error is not None:
             self._emit("error", phone, file, error)
 
-    def _error(self, phone: _Phone, file: str | None, reason: str) -> None:
+    def _error(self, phone: PhoneBook, file: str | None, reason: str) -> None:
         self._update(phone, error=reason)
         self._emit("error", phone, file, reason)
 
-    def _phone(self, mac: str) -> _Phone:
+    def _phone(self, mac: str) -> PhoneBook:
         phone = self._phones.get(mac)
         if phone is None:
             self._make_room()
-            phone = self._phones[mac] = _Phone(PhoneObservation(mac=mac))
+            phone = self._phones[mac] = PhoneBook(PhoneObservation(mac=mac))
         return phone
 
     def _make_room(self) -> None:
@@ -316,22 +243,6 @@ class PhoneTracker:
             return float(stamp)
         return self._clock()
 
-    def _remember_pending(self, ip: str, event: TransferEvent) -> None:
-        """Keep MAC-less requests of an unknown IP until its MAC shows up."""
-        queue = self._pending.pop(ip, [])
-        queue.append(event)
-        self._pending[ip] = queue[-MAX_PENDING_PER_IP:]
-        while len(self._pending) > MAX_PENDING_IPS:
-            del self._pending[next(iter(self._pending))]
-
-    def _take_pending(self, ip: str, now: float) -> list[TransferEvent]:
-        horizon = 2 * self._timings.app_quiet
-        return [
-            event
-            for event in self._pending.pop(ip, [])
-            if now - self._time_of(event) <= horizon
-        ]
-
     # -- internals: the rules --------------------------------------------------
 
     def _apply(self, mac: str, event: TransferEvent, request: FileRequest) -> None:
@@ -353,26 +264,31 @@ class PhoneTracker:
             phone.open_requests.discard(ident)
         else:  # the server reported only the outcome: the request is implied
             self._on_request(phone, request, now, event.client[0])
+        if request.key == phone.last_key and event.outcome != "timeout":
+            phone.last_answered = True
         if event.outcome in (None, "ok") and event.kind == "completed":
             self._on_completed(phone, request, event, now)
         else:
             self._on_failed(phone, request, event)
 
     def _on_request(
-        self, phone: _Phone, request: FileRequest, now: float, ip: str
+        self, phone: PhoneBook, request: FileRequest, now: float, ip: str
     ) -> None:
         quiet = (
             math.inf if phone.last_request_at is None else now - phone.last_request_at
         )
         phone.last_request_at = now
-        if request.key == phone.last_key:
-            phone.same_count += 1
-        else:
+        if request.key != phone.last_key:
             phone.last_key, phone.same_count = request.key, 1
+        elif phone.last_answered:
+            phone.same_count += 1
+        # else: the phone asks again before it got an answer (a slow server,
+        # a lost packet): a retry, never evidence of a loop.
+        phone.last_answered = False
         self._update(
             phone, ip=ip, last_seen=now, model=request.model or phone.obs.model
         )
-        rank = _RANK[request.kind]
+        rank = RANK[request.kind]
         if phone.obs.state is State.STUCK_IN_LOOP:
             if phone.stuck_rank is not None and rank <= phone.stuck_rank:
                 return
@@ -403,7 +319,7 @@ class PhoneTracker:
             self._emit("discovered", phone, request.name, "unknown MAC asked for files")
         self._request_rules(phone, request, now)
 
-    def _starts_boot(self, boot: _Boot, kind: FileKind, quiet: float) -> bool:
+    def _starts_boot(self, boot: Boot, kind: FileKind, quiet: float) -> bool:
         if kind in (FileKind.TRUST_LIST, FileKind.OS79XX):
             # The first request of a boot: a repeat within one boot is only
             # ever a retransmit or a hunt loop, never after the image check.
@@ -413,22 +329,25 @@ class PhoneTracker:
             return quiet >= self._timings.app_quiet
         return False
 
-    def _new_boot(self, phone: _Phone, request: FileRequest, now: float) -> None:
+    def _new_boot(self, phone: PhoneBook, request: FileRequest, now: float) -> None:
         hunt = request.kind in (FileKind.TRUST_LIST, FileKind.SEP_CONFIG)
-        phone.boot = _Boot(phase="hunt" if hunt else "app")
+        phone.boot = Boot(phase="hunt" if hunt else "app")
         phone.awaiting_since = None
         phone.sync_started_at = phone.state_before_sync = None
         self._update(phone, last_boot=now, error=None)
         self._set_state(phone, State.BOOTING, request.name, "the phone (re)started")
         self._emit("booted", phone, request.name, "boot sequence started")
 
-    def _request_rules(self, phone: _Phone, request: FileRequest, now: float) -> None:
+    def _request_rules(
+        self, phone: PhoneBook, request: FileRequest, now: float
+    ) -> None:
         boot = phone.boot
         match request.kind:
             case FileKind.SEP_CONFIG:
                 boot.sep_seen = True
             case FileKind.SIP_CONFIG if boot.phase != "hunt" or boot.manifest_seen:
                 boot.phase = "app"
+                boot.config_requested = True
                 self._app_started(phone, request)
                 if (
                     phone.awaiting_since is not None
@@ -476,7 +395,7 @@ class PhoneTracker:
 
     def _app_started(
         self,
-        phone: _Phone,
+        phone: PhoneBook,
         request: FileRequest,
         *,
         state: ProvisioningState = State.BOOTING,
@@ -489,14 +408,19 @@ class PhoneTracker:
         phone.app_fetches.clear()
         if phone.candidate and not phone.candidate_failed:
             self._update(phone, firmware=phone.candidate)
-        self._set_state(phone, state, request.name, _APP_REASONS[state])
+        self._set_state(phone, state, request.name, APP_REASONS[state])
 
-    def _after_config(self, phone: _Phone, request: FileRequest) -> None:
+    def _after_config(self, phone: PhoneBook, request: FileRequest) -> None:
         if phone.obs.state is State.SYNC_CHECK:
             if request.kind is FileKind.DIAL_TEMPLATE:
                 self._end_sync(phone, request.name, "check-sync done, no reboot")
             return
         boot = phone.boot
+        if not boot.config_served and boot.config_requested:
+            # SIP<MAC>.cnf is still being recorded as finished (two transfers
+            # overlap): the phone already moved on, so it took the config.
+            boot.config_followed = True
+            return
         if not boot.config_served:
             # 79x1/79x2/79x5/797x: SEP<MAC>.cnf.xml is the whole configuration;
             # the dial plan or ring list right after it means it was parsed.
@@ -505,19 +429,20 @@ class PhoneTracker:
             self._app_started(phone, request, state=State.CONFIGURED)
             self._emit("configured", phone, request.name, "configuration accepted")
             return
+        self._config_accepted(phone, request.name)
+
+    def _config_accepted(self, phone: PhoneBook, file: str) -> None:
         phone.awaiting_since = None
         if phone.obs.state is not State.CONFIGURED:
-            self._set_state(
-                phone, State.CONFIGURED, request.name, "configuration accepted"
-            )
-            self._emit("configured", phone, request.name, "configuration accepted")
+            self._set_state(phone, State.CONFIGURED, file, "configuration accepted")
+            self._emit("configured", phone, file, "configuration accepted")
 
-    def _end_sync(self, phone: _Phone, file: str, reason: str) -> None:
+    def _end_sync(self, phone: PhoneBook, file: str, reason: str) -> None:
         previous = phone.state_before_sync or State.CONFIGURED
         phone.sync_started_at = phone.state_before_sync = None
         self._set_state(phone, previous, file, reason, error=phone.obs.error)
 
-    def _reject_config(self, phone: _Phone, file: str | None) -> None:
+    def _reject_config(self, phone: PhoneBook, file: str | None) -> None:
         name = file or f"SIP{phone.obs.mac}.cnf"
         self._set_state(
             phone,
@@ -527,77 +452,3 @@ class PhoneTracker:
             error=f"{name} was served but RINGLIST.DAT and the dial plan were "
             "never requested: the phone did not accept its configuration",
         )
-
-    def _on_completed(
-        self,
-        phone: _Phone,
-        request: FileRequest,
-        event: TransferEvent,
-        now: float,
-    ) -> None:
-        if event.source == "generated" and event.digest:
-            name = event.resolved_name or request.name
-            self._update(phone, fetched={**phone.obs.fetched, name: event.digest})
-        match request.kind:
-            case FileKind.SIP_CONFIG:
-                self._update(phone, last_config_fetch=now)
-                if phone.boot.phase == "app":
-                    phone.boot.config_served = True
-                    phone.awaiting_since = now
-            case FileKind.SEP_CONFIG:
-                phone.boot.sep_served = True
-                self._update(phone, last_config_fetch=now)
-            case FileKind.LOADER_IMAGE:
-                phone.boot.image_done = True
-                phone.loader_done_at = now
-            case FileKind.APP_IMAGE if request.image:
-                phone.boot.image_done = True
-                count = phone.app_fetches.get(request.image, 0) + 1
-                phone.app_fetches[request.image] = count
-                if count >= 2:
-                    phone.candidate_failed = True
-                    self._error(
-                        phone,
-                        request.name,
-                        f"{request.name} was downloaded {count} times without the "
-                        "phone starting it; the unit may be faulty or reject the "
-                        "image (it then boots the old application)",
-                    )
-            case _:
-                pass
-
-    def _on_failed(
-        self, phone: _Phone, request: FileRequest, event: TransferEvent
-    ) -> None:
-        outcome = event.outcome or "failed"
-        if request.kind in IMAGE_KINDS:
-            if outcome == "not_found":
-                phone.candidate_failed = True
-                self._set_state(
-                    phone,
-                    State.FIRMWARE_MISSING,
-                    request.name,
-                    "firmware file missing",
-                    error=f"{request.name} is not on the server: the phone keeps "
-                    "its old image",
-                )
-            else:
-                detail = f": {event.error}" if event.error else ""
-                self._error(
-                    phone,
-                    request.name,
-                    f"transfer of {request.name} failed ({outcome}{detail})",
-                )
-        elif (
-            request.kind is FileKind.SIP_CONFIG
-            and phone.boot.phase == "app"
-            and outcome == "not_found"
-        ):
-            phone.boot.config_served = False
-            phone.awaiting_since = None
-            self._set_state(
-                phone,
-                State.UNPROVISIONED,
-                request.name,
-                "the phone asked for a configuration we do not have",
-            )

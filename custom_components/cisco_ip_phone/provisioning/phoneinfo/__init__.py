@@ -1,0 +1,1 @@
+"""What a phone reports about itself on its built-in web server."""

@@ -1,0 +1,1 @@
+"""The rules of scripts/validate_integration.py, one module per file kind."""

@@ -1,0 +1,207 @@
+"""Cost per phone, not per phone squared (issue #16) and one pass (issue #10).
+
+Counted, never timed: state writes (``state_changed`` and ``state_reported``
+both mean an entity wrote), engine updates per transfer event, subscribers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+import time
+
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
+from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
+from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
+from custom_components.cisco_ip_phone.provisioning.tftp import (
+    ContentSource,
+    EventKind,
+    TransferEvent,
+    TransferOutcome,
+)
+
+from .ha_common import phone_subentry_data, server_data
+
+MAC_A = "00113A4B5C6D"
+MAC_B = "00113A4B5C6E"
+IP_A = "192.168.1.50"
+SERVER_PREFIX = "sensor.cisco_ip_phone_provisioning"
+
+
+def _transfer(
+    hub: CiscoPhoneHub,
+    name: str,
+    *,
+    ip: str = IP_A,
+    port: int = 50000,
+    kind: EventKind = EventKind.COMPLETED,
+) -> TransferEvent:
+    generated = hub.files.get(name)
+    return TransferEvent(
+        kind=kind,
+        client=(ip, port),
+        requested_name=name,
+        resolved_name=name,
+        source=ContentSource.GENERATED if generated else ContentSource.STATIC,
+        digest=generated.digest if generated else None,
+        size=len(generated.content) if generated else 10,
+        bytes_sent=len(generated.content) if generated else 10,
+        blocks=1,
+        retransmits=0,
+        duration=0.0,
+        outcome=TransferOutcome.OK,
+        error=None,
+        timestamp=time.time(),
+    )
+
+
+@pytest.fixture
+async def two_phones(hass: HomeAssistant, tftp_root: Path) -> MockConfigEntry:
+    """Set up a server with two 7960 phones, A and B."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cisco IP phone provisioning",
+        data=server_data(tftp_root),
+        options={CONF_DISCOVERY: True},
+        subentries_data=[
+            {**phone_subentry_data(MAC_A), "title": "Phone A"},
+            {**phone_subentry_data(MAC_B), "title": "Phone B"},
+        ],
+        entry_id="scale_entry_id",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _entities_of(hass: HomeAssistant, entry: MockConfigEntry, mac: str) -> set[str]:
+    registry = er.async_get(hass)
+    return {
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.unique_id.startswith(f"{mac}_")
+    }
+
+
+@callback
+def _any(_data: object) -> bool:
+    return True
+
+
+class _Writes:
+    """Every state write, by entity id (changed or merely reported)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.ids: list[str] = []
+        self._unsubs = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, self._on),
+            hass.bus.async_listen(EVENT_STATE_REPORTED, self._on, event_filter=_any),
+        ]
+
+    @callback
+    def _on(self, event: Event) -> None:
+        self.ids.append(event.data["entity_id"])
+
+    def of(self, entity_ids: set[str]) -> list[str]:
+        return [entity_id for entity_id in self.ids if entity_id in entity_ids]
+
+    def close(self) -> None:
+        for unsub in self._unsubs:
+            unsub()
+
+
+async def test_a_transfer_of_phone_a_writes_nothing_of_phone_b(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    entities_b = _entities_of(hass, two_phones, MAC_B)
+    assert len(entities_b) >= 8
+    writes = _Writes(hass)
+    hub.feed_transfer(_transfer(hub, f"SIP{MAC_A}.cnf"))
+    await hass.async_block_till_done()
+    writes.close()
+    assert writes.of(entities_b) == []
+    assert writes.of(_entities_of(hass, two_phones, MAC_A))  # A did change
+
+
+async def test_a_burst_of_one_phone_writes_a_bounded_number_of_states(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    entities_a = _entities_of(hass, two_phones, MAC_A)
+    server = {
+        entity_id
+        for entity_id in hass.states.async_entity_ids()
+        if entity_id.startswith(SERVER_PREFIX)
+    }
+    # A boot, then a burst of 200 more transfers of the files it reads.
+    boot = ["SIPDefault.cnf", f"SIP{MAC_A}.cnf", "RINGLIST.DAT", "dialplan.xml"]
+    writes = _Writes(hass)
+    for name in boot:
+        hub.feed_transfer(_transfer(hub, name))
+    for index in range(200):
+        hub.feed_transfer(_transfer(hub, boot[index % 2], port=40000 + index))
+    await hass.async_block_till_done()
+    # Counters: one immediate write, then at most one per second.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    writes.close()
+    assert len(writes.of(entities_a)) <= 12  # its real changes, never 1 per transfer
+    assert writes.of(_entities_of(hass, two_phones, MAC_B)) == []
+    # Each server counter: the leading write and one trailing write.
+    assert len(writes.of(server)) <= 2 * len(server)
+    transfers = hass.states.get(f"{SERVER_PREFIX}_transfers_served")
+    assert transfers is not None
+    assert transfers.state == "204"
+
+
+async def test_one_transfer_event_is_one_engine_update_to_one_subscriber(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    # The engine has one subscriber, the hub: nobody else can attach.
+    with pytest.raises(RuntimeError):
+        hub.server.subscribe(lambda update: None)
+    updates: list[EngineUpdate] = []
+    routed = hub.server._listener
+    assert routed is not None
+
+    def counting(update: EngineUpdate) -> None:
+        updates.append(update)
+        assert routed is not None
+        routed(update)
+
+    hub.server._listener = counting
+    event = _transfer(hub, f"SIP{MAC_A}.cnf")
+    returned = hub.feed_transfer(event)
+    assert updates == [returned]
+    assert returned.transfer is event
+    assert returned.mac == MAC_A
+    assert returned.macs == {MAC_A}
+    assert returned.counters_changed
+    hub.server._listener = routed
+
+
+async def test_idle_tick_writes_nothing(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    hub.feed_transfer(_transfer(hub, f"SIP{MAC_A}.cnf"))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    writes = _Writes(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=15))
+    await hass.async_block_till_done()
+    writes.close()
+    assert writes.ids == []
