@@ -52,7 +52,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "build" / "screenshots"
 WAIT_MS = 30_000  # every single wait in the browser
-MAC = "00:11:22:33:44:55"
+MAC = "00:0E:84:C0:60:A6"
 OWNER = ("Demo Owner", "demo", "demo-password-1")
 FTP_PASSWORD = "cisco-demo-1"
 PROXY = "pbx.example.net"
@@ -301,7 +301,7 @@ def _device_page(page: Any, url: str, steps: Steps) -> None:
         _wait_tree(page, shown)
     # The phone runs the target image the server offers: the Firmware sensor
     # (Diagnostic) shows it and the update entity (Configuration) is up to date.
-    _wait_tree(page, f"Firmware {TARGET} IP address")
+    _wait_tree(page, f"Running firmware {TARGET}")
     _wait_tree(page, "Firmware Up-to-date")
     steps.shot("device-page")
     page.get_by_text("Firmware", exact=True).first.click()  # the update entity
