@@ -13,14 +13,14 @@ from pathlib import Path
 import sys
 from types import ModuleType
 
-from custom_components.cisco_ip_phone.provisioning.phone import (
+from custom_components.cisco_ip_phone.provisioning.files.render import render_files
+from custom_components.cisco_ip_phone.provisioning.settings.models import (
     DialRule,
     Line,
     PhoneConfig,
     RingTone,
     ServerSettings,
 )
-from custom_components.cisco_ip_phone.provisioning.render import render_files
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     TftpServer,

@@ -183,7 +183,11 @@ async def test_bind_refused_then_allowed(
 
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("192.0.2.1", "address_unavailable"), ("not a host!", "invalid_host")],
+    [
+        ("192.0.2.1", "address_unavailable"),
+        ("not a host!", "invalid_host"),
+        ("ha.invalid", "invalid_host"),
+    ],
 )
 async def test_bad_bind_address_then_fixed(
     hass: HomeAssistant,
@@ -202,6 +206,33 @@ async def test_bad_bind_address_then_fixed(
         result["flow_id"], _user_input(tmp_path)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_bind_host_name_is_looked_up(
+    hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
+) -> None:
+    """A host name is resolved (in the executor); one no resolver knows is refused."""
+    looked_up: list[str] = []
+
+    def lookup(host: str, port: int, kind: socket.SocketKind) -> list[Any]:
+        looked_up.append(host)
+        if host == "ha.example":
+            return [(socket.AF_INET, kind, 0, "", ("127.0.0.1", port))]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    result = await _start(hass)
+    with patch("custom_components.cisco_ip_phone.validation._lookup", lookup):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(tmp_path, **{CONF_HOST: "nowhere.example"})
+        )
+        assert result["errors"] == {CONF_HOST: "invalid_host"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(tmp_path, **{CONF_HOST: "ha.example"})
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "ha.example"
+    # The address once on its own (then no port is tried), then for each port.
+    assert looked_up == ["nowhere.example"] + ["ha.example"] * 3
 
 
 async def test_folder_errors_then_fixed(

@@ -1,7 +1,9 @@
 """The integration runs unchanged on Home Assistant 2025.4.4 and 2026.11.
 
-The floor (2025.4.4, Python 3.13) is what the tests run on; the newest
-release (2026.11.0, Python >= 3.14.2) was checked by reading its unpacked
+The floor (2025.4.4, Python 3.13) is what the tests run on with coverage;
+``scripts/test`` also runs them on 2026.10.4 (the newest test plugin's) and
+boots 2026.11.0 with the integration (docs/development.md). The newest
+release (2026.11.0, Python >= 3.14.2) was also checked by reading its unpacked
 wheel (every homeassistant symbol, keyword and deprecation report we touch).
 This test keeps that result true offline: it reads our sources and fails on
 any API that is removed or deprecated between the two versions, absent from

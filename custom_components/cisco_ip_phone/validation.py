@@ -1,7 +1,8 @@
 """Checks run before settings are saved: is the folder usable, can ports bind.
 
 Each check returns a translation key for the form error, or ``None``. They
-block (file system, sockets), so flows run them in the executor.
+block (file system, sockets, the resolver for a host name), so flows run them
+in the executor.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import errno
 import os
 from pathlib import Path
 import socket
+from typing import Any
+
+from .provisioning.settings.checks import may_resolve
 
 BIND_ERRORS = {
     errno.EADDRINUSE: "port_in_use",
@@ -36,8 +40,10 @@ def check_folder(path: Path) -> str | None:
 
 def check_bind(host: str, port: int, kind: socket.SocketKind) -> str | None:
     """Bind ``port`` once the way the server will; return an error key or None."""
+    if not may_resolve(host):
+        return "invalid_host"
     try:
-        infos = socket.getaddrinfo(host, port, socket.AF_INET, kind)
+        infos = _lookup(host, port, kind)
     except (socket.gaierror, UnicodeError):
         return "invalid_host"
     family, sock_type, proto, _, sockaddr = infos[0]
@@ -51,6 +57,11 @@ def check_bind(host: str, port: int, kind: socket.SocketKind) -> str | None:
         except OSError as err:
             return BIND_ERRORS.get(err.errno or 0, "cannot_bind")
     return None
+
+
+def _lookup(host: str, port: int, kind: socket.SocketKind) -> list[tuple[Any, ...]]:
+    """Resolve the bind address (a seam: tests answer for the resolver)."""
+    return socket.getaddrinfo(host, port, socket.AF_INET, kind)
 
 
 def _bind(sock: socket.socket, address: tuple[str, int]) -> None:

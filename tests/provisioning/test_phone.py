@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.cisco_ip_phone.provisioning.phone_checks import may_resolve
 from custom_components.cisco_ip_phone.provisioning.settings.models import (
     MODELS,
     ConfigStyle,
@@ -230,6 +231,33 @@ def test_check_host_rejects_bad_hosts(host: object) -> None:
     with pytest.raises(SettingsError) as err:
         check_host(host, "h", required=True)
     assert err.value.field == "h"
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["0.0.0.0", "192.168.1.10", "::", "fe80::1", "localhost", "ha.lan", "a-b.example."],
+)
+def test_may_resolve_takes_addresses_and_names(host: str) -> None:
+    assert may_resolve(host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "",
+        "not a host!",
+        "-a.com",
+        "a..b",
+        "192.168.1.300",  # a mistyped address, not a name
+        "1234",
+        "no-such-host.invalid",  # RFC 6761: never resolves
+        "INVALID.",
+        "x" * 64,
+        "ä.com",
+    ],
+)
+def test_may_resolve_refuses_without_dns(host: str) -> None:
+    assert not may_resolve(host)
 
 
 def test_check_sync() -> None:

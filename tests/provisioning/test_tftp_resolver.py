@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -277,3 +278,41 @@ async def test_listing_failure_is_raised_not_cached(
     monkeypatch.undo()
     found = await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
     assert found.content == b"static default\n"
+
+
+@pytest.mark.parametrize("fail_listing", [False, True])
+async def test_bookkeeping_when_the_executor_hands_back_a_finished_future(
+    root: Path, monkeypatch: pytest.MonkeyPatch, fail_listing: bool
+) -> None:
+    """Since Python 3.14 a quick job's future can be finished on return.
+
+    Awaiting it does not yield, so its done callbacks have not run when
+    resolve() returns: the cache and a failed listing must be handled anyway.
+    """
+    from custom_components.cisco_ip_phone.provisioning.tftp import resolver as module
+
+    loop = asyncio.get_running_loop()
+
+    def finished(executor: object, func: Any, *args: Any) -> asyncio.Future[Any]:
+        future = loop.create_future()
+        try:
+            future.set_result(func(*args))
+        except Exception as err:  # handed to the awaiting code, as an executor does
+            future.set_exception(err)
+        return future
+
+    def broken(root: str, directory: str) -> dict[str, object]:
+        raise ValueError("listing bug")
+
+    monkeypatch.setattr(loop, "run_in_executor", finished)
+    resolver = ContentResolver(root, stat_ttl=60)
+    if fail_listing:
+        with monkeypatch.context() as patched:
+            patched.setattr(module, "scan_dir", broken)
+            with pytest.raises(ValueError, match="listing bug"):
+                await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
+    found = await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
+    assert found.content == b"static default\n"
+    assert resolver.stats.cached_files == 1
+    hit = resolver.resolve_nowait("SIPDefault.cnf", "1.2.3.4")
+    assert hit is not None

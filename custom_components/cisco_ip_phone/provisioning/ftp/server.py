@@ -24,6 +24,7 @@ from typing import Any
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
+from ..settings.checks import may_resolve
 from .events import (
     BindFailure,
     FtpBindError,
@@ -115,12 +116,19 @@ def _bind_error(err: OSError, host: str, port: int) -> FtpBindError:
     )
 
 
+def _listen_addresses(host: str, port: int) -> list[tuple[Any, ...]]:
+    """Resolve the listen address; what no resolver could answer needs no look-up."""
+    if not may_resolve(host):
+        raise socket.gaierror(socket.EAI_NONAME, "not a host name or address")
+    return socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+
+
 def bind_listener(host: str, port: int) -> socket.socket:
     """Return a listening TCP socket or raise a precise ``FtpBindError``."""
     try:
-        infos = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
+        infos = _listen_addresses(host, port)
     except (socket.gaierror, UnicodeError) as err:
         raise FtpBindError(
             BindFailure.ADDRESS,

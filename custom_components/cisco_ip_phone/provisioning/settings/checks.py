@@ -88,6 +88,27 @@ def check_host(value: object, field: str, *, required: bool = False) -> str:
     )
 
 
+def may_resolve(host: str) -> bool:
+    """Return whether ``host`` is an IP literal or a name a resolver could answer.
+
+    Decided without DNS, so it is quick and never blocks: text that is not a
+    host name (RFC 1123 labels; the last one not all digits, so a mistyped
+    address such as ``192.168.1.300`` is not sent to DNS) and names in the
+    special-use ``invalid`` domain, which no resolver answers (RFC 2606,
+    RFC 6761 section 6.4), are refused before any look-up.
+    """
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    if len(host) > 253 or not _HOSTNAME.fullmatch(host):
+        return False
+    last = host.rstrip(".").rsplit(".", 1)[-1].lower()
+    return not last.isdigit() and last != "invalid"
+
+
 def check_int(value: object, field: str, low: int, high: int) -> int:
     """Return ``value`` if it is an integer within ``low..high``."""
     if not isinstance(value, int) or isinstance(value, bool):

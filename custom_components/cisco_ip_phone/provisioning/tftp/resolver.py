@@ -316,10 +316,16 @@ class ContentResolver:
             self._scans[need.key] = future
             self._dir_scans += 1
             future.add_done_callback(lambda done: self._store_scan(need.key, done))
-        await asyncio.shield(future)
-        # A future that is already done does not yield, so its callback may not
-        # have run yet: store here too, or the caller would spin on NeedScan.
-        self._store_scan(need.key, future)
+        try:
+            await asyncio.shield(future)
+        finally:
+            # Awaiting a finished future does not yield, so its callback may
+            # not have run yet (since Python 3.14, run_in_executor hands back
+            # an already finished future when the job was that quick): store
+            # here too, or the caller would spin on _NeedScan, and the next one
+            # would be given this failed listing again.
+            if future.done():
+                self._store_scan(need.key, future)
 
     def _store_scan(
         self, key: tuple[str, ...], done: asyncio.Future[dict[str, Entry]]
@@ -362,6 +368,12 @@ class ContentResolver:
             raise TftpFileNotFoundError("File not found") from err
         except OSError as err:
             raise TftpAccessError(f"Cannot read file: {err.strerror}") from err
+        finally:
+            # Awaiting a finished future does not yield (Python 3.14 hands
+            # back already finished executor futures for quick jobs), so its
+            # callback may not have run yet: settle it here.
+            if future.done():
+                self._read_done(key, future)
 
     @staticmethod
     def _read(entry: Entry) -> bytes:
@@ -379,7 +391,9 @@ class ContentResolver:
         return await loop.run_in_executor(None, to_netascii, data)
 
     def _read_done(self, key: _CacheKey, done: asyncio.Future[bytes]) -> None:
-        self._reads.pop(key, None)
+        if self._reads.get(key) is not done:
+            return  # already handled (by _content's finally, or a newer read)
+        del self._reads[key]
         if done.cancelled() or done.exception() is not None:
             self.invalidate()
             return
