@@ -34,6 +34,7 @@ import sys
 import time
 from typing import Any
 
+from homeassistant.const import __version__ as ha_version
 import pytest
 
 from tests.firmware_helpers import TARGET, put_firmware
@@ -50,6 +51,7 @@ from .instance import (
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 CHROMIUM = "/usr/bin/chromium"
+PINNED_IN = "2025.4."  # the release whose environment pins playwright
 SHOTS = REPO / "build" / "screenshots"
 WAIT_MS = 30_000  # every single wait in the browser
 MAC = "00:0E:84:C0:60:A6"
@@ -72,9 +74,11 @@ def _require_tools() -> None:
     """Skip without Chromium (an optional Debian package); fail without pip's.
 
     Chromium comes from apt and may be unavailable on a developer's machine.
-    playwright and the frontend are pinned in requirements_test.txt: their
-    absence is a broken environment, skipped locally (a venv made before they
-    were added) but a failure in CI, where scripts/setup always installs them.
+    playwright and the frontend are pinned in requirements_test.txt (the
+    minimum environment, Home Assistant 2025.4): there their absence is a
+    broken environment, skipped locally (a venv made before they were added)
+    but a failure in CI. The Python 3.14 environment (requirements_latest.txt)
+    does not install them yet, so the test skips there.
     """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: as root, scripts/setup installs it")
@@ -84,7 +88,7 @@ def _require_tools() -> None:
     ):
         if importlib.util.find_spec(module) is None:
             reason = f"{package} is not installed: run scripts/setup"
-            if os.environ.get("CI"):
+            if os.environ.get("CI") and ha_version.startswith(PINNED_IN):
                 pytest.fail(reason)
             pytest.skip(reason)
 
