@@ -21,11 +21,12 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     TrackerEvent,
 )
 from custom_components.cisco_ip_phone.sensor import as_datetime
-
-from .ha_common import PHONE_MAC, find_device, phone_subentry_data
-from .registry_snapshot import device_as_dict, device_owner, snapshot_platform
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, find_device, phone_subentry_data
+from tests.support.registry_snapshot import (
+    device_as_dict,
+    device_owner,
+    snapshot_platform,
+)
 
 OBSERVATION = {
     "mac": PHONE_MAC,

@@ -19,9 +19,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.http.runtime import MAX_MESSAGES
-
-from .ha_common import find_device
-from .phone_services_common import (
+from tests.support.ha_common import find_device
+from tests.support.phone_services import (
     BASE,
     NEW_MAC,
     OLD_MAC,

@@ -21,9 +21,8 @@ from custom_components.cisco_ip_phone.http.views import same_address
 from custom_components.cisco_ip_phone.provisioning.phone_services.access import (
     new_token,
 )
-
-from .ha_common import phone_subentry_data, server_data
-from .phone_services_common import OLD_MAC
+from tests.support.ha_common import phone_subentry_data, server_data
+from tests.support.phone_services import OLD_MAC
 
 
 async def test_stored_state_is_validated_part_by_part(

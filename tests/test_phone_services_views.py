@@ -23,9 +23,8 @@ from custom_components.cisco_ip_phone.provisioning.phone_services.pages import (
 from custom_components.cisco_ip_phone.provisioning.phone_services.phonebook import (
     Contact,
 )
-
-from .ha_common import FTP_PASSWORD, find_device
-from .phone_services_common import (
+from tests.support.ha_common import FTP_PASSWORD, find_device
+from tests.support.phone_services import (
     BASE,
     NEW_MAC,
     OLD_MAC,
@@ -34,7 +33,8 @@ from .phone_services_common import (
     services_entry,
     services_of,
 )
-from .simphone_services import ServicesBrowser, urls_from_config
+from tests.support.simphone_services import ServicesBrowser, urls_from_config
+
 from .test_hub import transfer
 
 __all__ = ["services_entry"]

@@ -37,7 +37,7 @@ from typing import Any
 from homeassistant.const import __version__ as ha_version
 import pytest
 
-from tests.firmware_helpers import TARGET, put_firmware
+from tests.support.firmware import TARGET, put_firmware
 
 from .instance import (
     REPO,
@@ -139,7 +139,7 @@ def _boot_phone(tftp_port: int) -> subprocess.CompletedProcess[str]:
     """The README's command: boot the simulated 7960 once."""
     return subprocess.run(
         [
-            *(sys.executable, "-m", "tests.simphone"),
+            *(sys.executable, "-m", "tests.support.simphone"),
             *("--server", f"127.0.0.1:{tftp_port}", "--mac", MAC, "--model", "7960"),
         ],
         cwd=REPO,

@@ -50,8 +50,7 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     ServerSettings,
     SettingsError,
 )
-
-from .settings_strategies import NASTY
+from tests.support.settings_strategies import NASTY
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -13,8 +13,7 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     ProvisioningState as S,
     TrackerTimings,
 )
-
-from .tracker_helpers import IP, MAC, fetch, kinds, replay, states, transfer
+from tests.support.tracker import IP, MAC, fetch, kinds, replay, states, transfer
 
 KNOWN = {MAC, "0015F9175CB0", "0011BB73AD61"}
 
