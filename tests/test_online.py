@@ -46,9 +46,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferEvent,
 )
 from custom_components.cisco_ip_phone.running_image import image_of
-from tests.simphone import SimulatedPhone
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     TARGET,
     UPDATE,
     make_entry,
@@ -57,9 +55,8 @@ from .firmware_helpers import (
     remember_phone,
     setup_entry,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
+from tests.support.simphone import SimulatedPhone
 
 ONLINE = "binary_sensor.desk_online"
 STATED = "text.desk_running_firmware_as_read_on_the_phone"
