@@ -98,6 +98,7 @@ async def platform_entry(
         Platform.UPDATE,
         Platform.SWITCH,
         Platform.NOTIFY,
+        Platform.TEXT,
     ],
     indirect=True,
 )

@@ -17,11 +17,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cisco_ip_phone.const import DOMAIN, TICK_INTERVAL
+from custom_components.cisco_ip_phone.provisioning.sip.qualify import QualifyResult
 from custom_components.cisco_ip_phone.provisioning.sip.resync import ResyncState
 from tests.support.firmware import (
     TARGET,
@@ -100,6 +101,9 @@ async def test_notify_reaches_a_udp_listener_well_formed(
         await hass.services.async_call(
             BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
         )
+        # First the OPTIONS that proves the phone is up (issue #12 item 3).
+        first = parse_request(await asyncio.wait_for(listener.received.get(), 5))
+        assert first["method"] == "OPTIONS"
         data = await asyncio.wait_for(listener.received.get(), 5)
     finally:
         transport.close()
@@ -196,14 +200,22 @@ async def test_unanswered_resync_is_reported(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = make_entry(
-        tftp_root, model="7960", voip_control_port=free_port(socket.SOCK_DGRAM)
+    loop = asyncio.get_running_loop()
+    transport, _listener = await loop.create_datagram_endpoint(
+        _SipListener, local_addr=("127.0.0.1", 0)
     )
+    port = transport.get_extra_info("sockname")[1]
+    entry = make_entry(tftp_root, model="7960", voip_control_port=port)
     remember_phone(hass_storage, entry, observation(TARGET))
     manager = await setup_entry(hass, entry)
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
-    )
+    try:
+        # The phone answers (OPTIONS, NOTIFY) but never reads syncinfo.xml.
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
+        )
+        await hass.async_block_till_done()
+    finally:
+        transport.close()
     freezer.tick(61)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -237,30 +249,63 @@ async def test_resync_of_an_offline_phone_fails_at_once(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Issue #12 item 3: no waiting for the 60 s timeout (no clock moved here)."""
+    """Issue #12 item 3: the press itself fails, within the OPTIONS timeout."""
     entry = make_entry(
         tftp_root, model="7960", voip_control_port=free_port(socket.SOCK_DGRAM)
     )
     remember_phone(hass_storage, entry, observation(TARGET))
     manager = await setup_entry(hass, entry)
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
+        )
+    assert caught.value.translation_key == "phone_not_answering"
+    assert caught.value.translation_placeholders["phone"] == "Desk"
+    assert manager.resyncs.get(PHONE_MAC) is None  # nothing was changed or sent
+    assert entry.runtime_data.syncs == {}
+    state = hass.states.get("binary_sensor.desk_online")
+    assert state is not None
+    assert state.state == "off"
+
+
+async def test_restart_failure_after_a_good_check_fails_the_resync(
+    hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
+) -> None:
+    """A phone that answered OPTIONS but not the NOTIFY: failed at once."""
+    entry = make_entry(
+        tftp_root, model="7960", voip_control_port=free_port(socket.SOCK_DGRAM)
+    )
+    remember_phone(hass_storage, entry, observation(TARGET))
+    manager = await setup_entry(hass, entry)
+    entry.runtime_data.online._record(  # the OPTIONS a moment ago
+        PHONE_MAC, QualifyResult(True, 200, "OK", 0.01)
+    )
     await hass.services.async_call(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
     )
     attempt = await _failed(manager)
     assert "did not answer" in attempt.reason
-    assert "did not follow the resync" in caplog.text
+    state = hass.states.get("sensor.desk_last_resync")
+    assert state is not None
+    assert state.state == "failed"
+    assert "did not answer" in state.attributes["reason"]
 
 
 async def test_resync_of_a_7961_says_why_it_cannot_restart(
     hass: HomeAssistant, tftp_root: Path, hass_storage: dict[str, Any]
 ) -> None:
-    """Issue #13 item 2: no check-sync a 7961 would ignore, no 60 s wait."""
+    """Issue #13 item 2: said before the press, and the press refused at once."""
     entry = make_entry(tftp_root, model="7961")
     remember_phone(hass_storage, entry, observation("SIP41.8-5-4S"))
     manager = await setup_entry(hass, entry)
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
-    )
-    attempt = await _failed(manager)
-    assert "ignores check-sync" in attempt.reason
-    assert "power-cycle" in attempt.reason
+    state = hass.states.get("sensor.desk_remote_restart")
+    assert state is not None
+    assert state.state == "needs_register_call_id"
+    assert "power-cycle" in state.attributes["reason"]
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: RESYNC}, blocking=True
+        )
+    assert caught.value.translation_key == "restart_not_possible"
+    assert "ignores check-sync" in caught.value.translation_placeholders["reason"]
+    assert manager.resyncs.get(PHONE_MAC) is None

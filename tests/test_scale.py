@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
 from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
+from custom_components.cisco_ip_phone.provisioning.sip.qualify import QualifyResult
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     EventKind,
@@ -205,3 +206,31 @@ async def test_idle_tick_writes_nothing(
     await hass.async_block_till_done()
     writes.close()
     assert writes.ids == []
+
+
+async def test_online_poll_touches_one_phone_and_a_steady_phone_writes_nothing(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    """Issue #12 item 3 under issue #16: the poller is no periodic full sweep."""
+    hub = two_phones.runtime_data
+    poller = hub.online
+    of_a = _entities_of(hass, two_phones, MAC_A)
+    of_b = _entities_of(hass, two_phones, MAC_B)
+    writes = _Writes(hass)
+    poller._record(MAC_A, QualifyResult(True, 200, "OK", 0.010))
+    await hass.async_block_till_done()
+    assert writes.of(of_b) == []
+    assert "binary_sensor.phone_a_online" in writes.of(of_a)
+    writes.ids.clear()
+    for rtt in (0.011, 0.009, 0.012, 0.010):  # a steady phone: nothing to write
+        poller._record(MAC_A, QualifyResult(True, 200, "OK", rtt))
+    await hass.async_block_till_done()
+    writes.close()
+    assert writes.ids == []
+    # A slot polls at most one phone; spacing spreads the phones over the interval.
+    assert poller.status(MAC_B) is None
+    hub.feed_transfer(_transfer(hub, f"SIP{MAC_A}.cnf"))
+    poller.timeout = 0.2
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
+    await hass.async_block_till_done()
+    assert len(poller._tasks) <= 1

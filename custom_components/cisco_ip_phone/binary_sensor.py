@@ -1,9 +1,10 @@
-"""Binary sensors: is a phone's config current, are the servers listening."""
+"""Binary sensors: is a phone online, is its config current, are servers up."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -23,6 +24,14 @@ CONFIG_UP_TO_DATE = BinarySensorEntityDescription(
     key="config_up_to_date",
     translation_key="config_up_to_date",
 )
+
+
+ONLINE = BinarySensorEntityDescription(
+    key="online",
+    translation_key="online",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+)
+ATTR_ROUND_TRIP_TIME = "round_trip_time"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +74,10 @@ async def async_setup_entry(
     async_add_phone_entities(
         entry,
         async_add_entities,
-        lambda phone: [CiscoConfigUpToDate(hub, phone, CONFIG_UP_TO_DATE)],
+        lambda phone: [
+            CiscoConfigUpToDate(hub, phone, CONFIG_UP_TO_DATE),
+            CiscoPhoneOnline(hub, phone, ONLINE),
+        ],
     )
 
 
@@ -76,6 +88,30 @@ class CiscoConfigUpToDate(CiscoPhoneEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return False while changed files wait for the phone ("pending")."""
         return self.hub.config_up_to_date(self.mac)
+
+
+class CiscoPhoneOnline(CiscoPhoneEntity, BinarySensorEntity):
+    """On while the phone answers the hub's periodic SIP OPTIONS (``online.py``).
+
+    Unknown until the first answer (or while its IP is unknown). The round
+    trip is an attribute kept out of the recorder, and it only changes when
+    it moved meaningfully, so a steady phone writes no state.
+    """
+
+    _unrecorded_attributes = frozenset({ATTR_ROUND_TRIP_TIME})
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the phone answered its last OPTIONS."""
+        return self.hub.online.is_online(self.mac)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the round trip of the last answer, in milliseconds."""
+        status = self.hub.online.status(self.mac)
+        if status is None or status.rtt_ms is None:
+            return None
+        return {ATTR_ROUND_TRIP_TIME: status.rtt_ms}
 
 
 class CiscoServerBinarySensor(CiscoServerEntity, BinarySensorEntity):

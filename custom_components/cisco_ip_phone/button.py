@@ -8,21 +8,36 @@ from dataclasses import dataclass
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN
 from .entity import CiscoPhoneEntity, async_add_phone_entities
 from .firmware_manager import FirmwareManager
 from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
+from .provisioning.errors import ProvisioningError
 
 PARALLEL_UPDATES = 1
 
 
 async def _resync(manager: FirmwareManager, mac: str) -> None:
+    # Refused at once, with the reason, when it cannot work (issue #12/#13).
+    await manager.hub.online.async_check_resync(mac)
     manager.async_resync(mac)
 
 
-async def _regenerate(manager: FirmwareManager, _mac: str) -> None:
-    manager.hub.regenerate()
+async def _regenerate(manager: FirmwareManager, mac: str) -> None:
+    try:
+        manager.hub.regenerate()
+    except ProvisioningError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="regenerate_failed",
+            translation_placeholders={
+                "phone": manager.hub.title(mac),
+                "error": str(err),
+            },
+        ) from err
     await manager.async_rescan()
 
 

@@ -40,8 +40,7 @@ class DeviceKeeper:
         phone = self.hub.phones.get(mac)
         if phone is None:
             return
-        observation = self.hub.tracker.observation(mac)
-        firmware = observation.firmware if observation is not None else None
+        firmware = self.hub.running.best(mac)  # TFTP first, then the phone
         wanted = (firmware, phone.model_name, self.hub.title(mac))
         if self._known.get(mac) == wanted:
             return

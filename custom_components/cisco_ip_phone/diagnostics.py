@@ -24,6 +24,7 @@ def _phone_diagnostics(hub: CiscoPhoneHub, mac: str) -> dict[str, Any]:
         "config": phone.config.as_dict() if phone else None,
         "observation": observation.as_dict() if observation else None,
         "config_up_to_date": hub.config_up_to_date(mac),
+        "running_image": hub.running.diagnostics(mac),
         "files": {
             name: {"digest": file.digest, "size": len(file.content)}
             for name, file in sorted(hub.files.items())

@@ -336,9 +336,22 @@ class FirmwareManager:
 
     @callback
     def _report_image_not_found(self, who: str, file: str) -> None:
-        """Raise the issue for a phone (MAC) or an unknown requester (IP)."""
+        """Raise the issue for a phone (MAC) or an unknown requester (IP).
+
+        Never for a phone known to run that image (any source): it checks
+        the server for its own image and runs on fine without it.
+        """
+        if self.hub.running.runs(who, file):
+            return
         self._absent[who] = file.lstrip("./")
         async_report_image_not_found(self.hass, who, self._title(who), file)
+
+    @callback
+    def running_learned(self, mac: str) -> None:
+        """Drop the missing-image issue once the phone proves it runs it."""
+        file = self._absent.get(mac)
+        if file is not None and self.hub.running.runs(mac, file):
+            self._clear_image_not_found(mac)
 
     @callback
     def _sync_hop_issue(self, mac: str) -> None:
@@ -347,9 +360,8 @@ class FirmwareManager:
     # Reading state for entities --------
 
     def installed_version(self, mac: str) -> str | None:
-        """Return the image the phone was seen running."""
-        observation = self.hub.observation(mac)
-        return observation.firmware if observation is not None else None
+        """Return the image the phone runs, from TFTP or the phone itself."""
+        return self.hub.running.shown(mac)
 
     def latest_version(self, mac: str) -> str | None:
         """Return the phone's target: its walk's, its configured, or the newest."""
@@ -393,7 +405,9 @@ class FirmwareManager:
         )
 
     def is_newer(self, latest: str, installed: str) -> bool:
-        """Compare images by protocol and version, any spelling."""
+        """Compare images by protocol and version; "SIP 8.x" never compares."""
+        if not is_firmware_name(installed):
+            return False
         return advice.is_newer(latest, installed)
 
     def phone_diagnostics(self, mac: str) -> dict[str, Any]:
@@ -468,7 +482,7 @@ class FirmwareManager:
         try:
             job = plan_upgrade(
                 mac,
-                current or observation.firmware,
+                current or self.hub.running.best(mac),
                 target,
                 catalog,
                 now=time.time(),
@@ -484,8 +498,11 @@ class FirmwareManager:
             ) from err
         self.jobs[mac] = job
         self._after(job, JobChange.ADVANCED)
-        if advice.runs_sip(observation.firmware):
-            # A SIP phone can be asked to reboot; others need a power cycle.
+        if (
+            advice.runs_sip(current or self.hub.running.best(mac))
+            and self.hub.online.restart_capability(mac).possible
+        ):
+            # A phone that can be asked to reboot is; others need a power cycle.
             self.async_resync(mac)
         return job
 
@@ -515,12 +532,11 @@ class FirmwareManager:
         # The engine picks check-sync or service-control for the model and
         # firmware; a request that did not get through fails the resync now.
         phone = self.hub.phones[mac]
-        seen = self.hub.observation(mac)
         try:
             result = await restart_phone(
                 ip,
                 model=phone.config.model,
-                firmware=seen.firmware if seen is not None else None,
+                firmware=self.hub.running.best(mac),
                 user=_sip_user(phone),
                 port=self.hub.server_config.settings.voip_control_port,
                 full=mac in self.jobs,

@@ -36,6 +36,7 @@ from .const import (
 from .devices import DeviceKeeper
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
+from .online import OnlinePoller
 from .phone_entry import PhoneEntry, phones_from_entry
 from .provisioning.files.render import GeneratedFile, render_files
 from .provisioning.ftp.server import FtpBindError
@@ -45,6 +46,7 @@ from .provisioning.tftp import ContentResolver, TransferEvent
 from .provisioning.tracking.discovery import DiscoveryGate
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
+from .running_image import RunningImage
 from .server_config import ServerConfig
 
 if TYPE_CHECKING:
@@ -99,6 +101,8 @@ class CiscoPhoneHub:
         self.ftp_error: str | None = None
         self.store = HubStore(hass, entry)
         self.firmware: FirmwareManager = FirmwareManager(hass, entry, self)
+        self.online = OnlinePoller(hass, self)  # issue #12: Online, identity
+        self.running = RunningImage(hass, self)
         self._phone_listeners: dict[str, list[PhoneListener]] = {}
         self._server_listeners: list[CALLBACK_TYPE] = []
         self._added_listeners: list[PhoneAddedListener] = []
@@ -157,6 +161,7 @@ class CiscoPhoneHub:
         stored = await self.store.async_load(self.phones)
         self.server.restore(stored.tracker, stored.counters)
         self.syncs.update(stored.syncs)
+        self.running.restore(stored.stated)
         self.store.report_dropped(stored.dropped + self.firmware.restore(stored.jobs))
         self.regenerate()
         self._unsubs.append(self.server.subscribe(self._on_update))
@@ -174,6 +179,7 @@ class CiscoPhoneHub:
             ) from err
         await self.async_start_ftp()
         await self.firmware.async_start()
+        self.online.async_start()
         self._unsubs.append(
             async_track_time_interval(
                 self.hass, self._tick, TICK_INTERVAL, name=f"{DOMAIN} tick"
@@ -239,6 +245,7 @@ class CiscoPhoneHub:
             self._ftp_retry()
             self._ftp_retry = None
         self.firmware.async_stop()
+        self.online.async_stop()
         self._counters.flush()
         await self.server.stop()
         if save:
@@ -513,4 +520,5 @@ class CiscoPhoneHub:
             counters=self.counters.as_dict(),
             jobs=self.firmware.jobs_as_list(),
             syncs=dict(self.syncs),
+            stated=dict(self.running.stated),
         )

@@ -25,6 +25,7 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER, SAVE_DELAY, STORAGE_VERSION
 from .provisioning.errors import ProvisioningError
+from .provisioning.firmware import FirmwareNameError, parse_image_name
 from .provisioning.settings.checks import check_sync
 
 LEGACY_FIRMWARE_VERSION: Final = 1
@@ -49,6 +50,7 @@ class StoredState:
     counters: dict[str, Any] | None = None
     jobs: list[Any] = field(default_factory=list)
     syncs: dict[str, str] = field(default_factory=dict)
+    stated: dict[str, str] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
 
 
@@ -110,6 +112,7 @@ class HubStore:
                     counters=state.counters or {},
                     jobs=state.jobs,
                     syncs=state.syncs,
+                    stated=state.stated,
                 )
             )
             await Store[dict[str, Any]](
@@ -146,9 +149,17 @@ class HubStore:
         counters: dict[str, Any],
         jobs: list[Any],
         syncs: dict[str, str],
+        stated: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Return the JSON document of version 2."""
-        return {"tracker": tracker, "counters": counters, "jobs": jobs, "syncs": syncs}
+        """Return the JSON document of version 2.
+
+        ``stated`` (the image each phone runs as its user read it, issue #12)
+        is optional: stores written before it load unchanged.
+        """
+        data = {"tracker": tracker, "counters": counters, "jobs": jobs, "syncs": syncs}
+        if stated:
+            data["stated"] = stated
+        return data
 
     @callback
     def async_delay_save(self, data_func: Any) -> None:
@@ -192,6 +203,7 @@ def validate(raw: object, phones: Mapping[str, Any]) -> StoredState:
         state.jobs = list(jobs)
     else:
         state.dropped.append("firmware walks")
+    _validate_stated(raw.get("stated", {}), phones, state)
     syncs = raw.get("syncs", {})
     if not isinstance(syncs, Mapping):
         state.dropped.append("resync values")
@@ -204,3 +216,19 @@ def validate(raw: object, phones: Mapping[str, Any]) -> StoredState:
         except ProvisioningError:
             state.dropped.append(f"resync value of {mac}")
     return state
+
+
+def _validate_stated(
+    stated: object, phones: Mapping[str, Any], state: StoredState
+) -> None:
+    """Keep each phone's stated image that is still a valid image name."""
+    if not isinstance(stated, Mapping):
+        state.dropped.append("stated firmware")
+        return
+    for mac, value in stated.items():
+        if mac not in phones:
+            continue  # a phone removed since: nothing lost
+        try:
+            state.stated[mac] = parse_image_name(str(value)).base
+        except FirmwareNameError:
+            state.dropped.append(f"stated firmware of {mac}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -19,6 +20,8 @@ from homeassistant.util import dt as dt_util
 
 from .entity import CiscoPhoneEntity, CiscoServerEntity, async_add_phone_entities
 from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
+from .provisioning.sip.restart import RestartBlocker, RestartMethod
+from .provisioning.sip.resync import ResyncState
 from .provisioning.tracking.tracker import PhoneObservation, ProvisioningState
 
 PARALLEL_UPDATES = 0
@@ -36,6 +39,31 @@ class PhoneSensorDescription(SensorEntityDescription):
     """A phone sensor, read from the phone's observation."""
 
     value_fn: Callable[[PhoneObservation], SensorValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneStatusDescription(SensorEntityDescription):
+    """A phone sensor read from the hub (not from the TFTP observation)."""
+
+    value_fn: Callable[[CiscoPhoneHub, str], str | None]
+    reason_fn: Callable[[CiscoPhoneHub, str], str | None]
+
+
+def _last_resync(hub: CiscoPhoneHub, mac: str) -> str | None:
+    attempt = hub.firmware.resyncs.get(mac)
+    return str(attempt.state) if attempt is not None else None
+
+
+def _resync_reason(hub: CiscoPhoneHub, mac: str) -> str | None:
+    attempt = hub.firmware.resyncs.get(mac)
+    return attempt.reason if attempt is not None else None
+
+
+def _remote_restart(hub: CiscoPhoneHub, mac: str) -> str:
+    capability = hub.online.restart_capability(mac)
+    if capability.method is not None:
+        return capability.method.replace("-", "_")
+    return str(capability.blocker)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +106,29 @@ PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda obs: as_datetime(obs.last_config_fetch),
+    ),
+)
+
+# Said before the Resync button is pressed (issue #13): how, or why not.
+PHONE_STATUS_SENSORS: tuple[PhoneStatusDescription, ...] = (
+    PhoneStatusDescription(
+        key="last_resync",
+        translation_key="last_resync",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ResyncState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_last_resync,
+        reason_fn=_resync_reason,
+    ),
+    PhoneStatusDescription(
+        key="remote_restart",
+        translation_key="remote_restart",
+        device_class=SensorDeviceClass.ENUM,
+        options=[method.replace("-", "_") for method in RestartMethod]
+        + [blocker.value for blocker in RestartBlocker],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_remote_restart,
+        reason_fn=lambda hub, mac: hub.online.restart_capability(mac).reason or None,
     ),
 )
 
@@ -124,9 +175,10 @@ async def async_setup_entry(
     async_add_phone_entities(
         entry,
         async_add_entities,
-        lambda phone: (
-            CiscoPhoneSensor(hub, phone, description) for description in PHONE_SENSORS
-        ),
+        lambda phone: [
+            *(CiscoPhoneSensor(hub, phone, desc) for desc in PHONE_SENSORS),
+            *(CiscoPhoneStatus(hub, phone, desc) for desc in PHONE_STATUS_SENSORS),
+        ],
     )
 
 
@@ -142,6 +194,23 @@ class CiscoPhoneSensor(CiscoPhoneEntity, SensorEntity):
         if observation is None:
             return None
         return self.entity_description.value_fn(observation)
+
+
+class CiscoPhoneStatus(CiscoPhoneEntity, SensorEntity):
+    """A phone's resync result or restart capability, with the reason."""
+
+    entity_description: PhoneStatusDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the state (an enum option)."""
+        return self.entity_description.value_fn(self.hub, self.mac)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the sentence that says why, when there is one."""
+        reason = self.entity_description.reason_fn(self.hub, self.mac)
+        return {"reason": reason} if reason else None
 
 
 class CiscoServerSensor(CiscoServerEntity, SensorEntity):

@@ -155,6 +155,7 @@ async def _async_upgrade(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _async_resync(hass: HomeAssistant, call: ServiceCall) -> None:
     """Send each phone a check-sync NOTIFY with a new sync value."""
     for target in _targets(hass, call, required=True):
+        await target.manager.hub.online.async_check_resync(target.mac)
         target.manager.async_resync(target.mac)
 
 
