@@ -180,7 +180,7 @@ async def test_unknown_phone_starts_one_discovery_flow(
         "discovered", "001E4A0000CC", observation, "SIP001E4A0000CC.cnf", "unknown"
     )
     with patch(
-        "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
+        "custom_components.cisco_ip_phone.discovery.discovery_flow.async_create_flow"
     ) as create:
         hub._discover(again)
         hub._discover(other)
@@ -194,7 +194,7 @@ async def test_discovery_flood_is_bounded(
     """Issue #11 item 8: random SEP<MAC> requests start few flows, if any."""
     hub = init_integration.runtime_data
     with patch(
-        "custom_components.cisco_ip_phone.hub.discovery_flow.async_create_flow"
+        "custom_components.cisco_ip_phone.discovery.discovery_flow.async_create_flow"
     ) as create:
         for index in range(500):
             # Not a Cisco OUI: never a flow.
@@ -210,7 +210,7 @@ async def test_discovery_flood_is_bounded(
                 transfer(f"SEP{mac}.cnf.xml", kind=EventKind.REQUEST, ip="10.0.0.9")
             )
         assert 0 < create.call_count <= 25
-    assert len(hub._discovered_at) <= 1024
+    assert len(hub.discovery.offered_at) <= 1024
 
 
 async def test_discovery_can_be_switched_off(

@@ -17,23 +17,21 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import STORAGE_DIR
 
 from .coalesce import Coalescer
 from .const import (
-    DISCOVERY_COOLDOWN,
     DOMAIN,
     FTPS_STORAGE_NAME,
     LOGGER,
-    MAX_DISCOVERY_MEMORY,
     TICK_INTERVAL,
 )
 from .devices import DeviceKeeper
+from .discovery import DiscoveryOffers
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
 from .online import OnlinePoller
@@ -43,7 +41,6 @@ from .provisioning.ftp.server import FtpBindError
 from .provisioning.ftp.settings import FtpSettingsError
 from .provisioning.server import EngineUpdate, ProvisioningServer, ServerCounters
 from .provisioning.tftp import ContentResolver, TransferEvent
-from .provisioning.tracking.discovery import DiscoveryGate
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .running_image import RunningImage
@@ -107,8 +104,7 @@ class CiscoPhoneHub:
         self._server_listeners: list[CALLBACK_TYPE] = []
         self._added_listeners: list[PhoneAddedListener] = []
         self.devices = DeviceKeeper(hass, self)
-        self._discovered_at: dict[str, float] = {}
-        self._discovery_gate = DiscoveryGate()
+        self.discovery = DiscoveryOffers(hass, entry)
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ftp_retry: CALLBACK_TYPE | None = None
@@ -349,22 +345,13 @@ class CiscoPhoneHub:
             if mac not in old or old[mac].subentry_id != phone.subentry_id:
                 # After the current flow step: the discovery flow that added
                 # this phone must finish on its own.
-                self.hass.loop.call_soon(self._abort_discovery, mac)
+                self.hass.loop.call_soon(self.discovery.withdraw, mac)
                 for listener in list(self._added_listeners):
                     listener(phone.subentry_id, phone)
                 self.firmware.phone_added(mac)
         for mac in old.keys() - self.phones.keys():
             async_delete_phone_issues(self.hass, mac)
         return True
-
-    @callback
-    def _abort_discovery(self, mac: str) -> None:
-        """Drop the offer to add a phone the user has just added by hand."""
-        flows = self.hass.config_entries.flow.async_progress_by_handler(
-            DOMAIN, match_context={"unique_id": mac}
-        )
-        for flow in flows:
-            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def set_image_override(self, mac: str, image: str | None) -> None:
@@ -466,39 +453,9 @@ class CiscoPhoneHub:
 
     @callback
     def _discover(self, event: TrackerEvent) -> None:
-        """Offer an unknown phone to the user, at most once per cooldown."""
-        if not self.server_config.discovery:
-            return
-        now = time.monotonic()
-        observation = event.observation
-        # Only a plausible Cisco phone, at a bounded rate (issue #11 item 8):
-        # TFTP has no authentication, so anyone can ask for SEP<random>.
-        if not self._discovery_gate.admit(
-            event.mac, observation.model, event.file or "", now
-        ):
-            return
-        last = self._discovered_at.get(event.mac)
-        if last is not None and now - last < DISCOVERY_COOLDOWN:
-            return
-        if len(self._discovered_at) >= MAX_DISCOVERY_MEMORY:
-            self._discovered_at = {
-                mac: at
-                for mac, at in self._discovered_at.items()
-                if now - at < DISCOVERY_COOLDOWN
-            }
-        self._discovered_at[event.mac] = now
-        discovery_flow.async_create_flow(
-            self.hass,
-            DOMAIN,
-            {"source": SOURCE_INTEGRATION_DISCOVERY},
-            {
-                "mac": event.mac,
-                "ip": observation.ip,
-                "model": observation.model,
-                "file": event.file,
-                "entry_id": self.entry.entry_id,
-            },
-        )
+        """Offer an unknown phone to the user (bounded: see discovery.py)."""
+        if self.server_config.discovery:
+            self.discovery.offer(event)
 
     def _is_known(self, mac: str) -> bool:
         """Tell the tracker whether a MAC is configured."""
