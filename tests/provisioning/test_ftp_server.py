@@ -762,6 +762,7 @@ async def test_repeated_failures_lock_the_address_out(
         replies = [await in_thread(fail_once) for _ in range(3)]
         assert all(reply.startswith("530") for reply in replies)
         await settle(lambda: server.stats.lockouts == 1)
+        await settle(lambda: FtpEventKind.LOCKOUT in [e.kind for e in events])
         assert (await in_thread(refused)).startswith("421")
         assert server.stats.refused_connections >= 1
         lockouts = [e for e in events if e.kind is FtpEventKind.LOCKOUT]
@@ -806,6 +807,8 @@ async def test_lockout_across_one_session(root: Path) -> None:
         assert replies[0].startswith("530")
         assert replies[1].startswith("530")
         await settle(lambda: server.stats.lockouts == 1)
+        # The event crosses from the FTP thread to the loop after the count.
+        await settle(lambda: FtpEventKind.LOCKOUT in [e.kind for e in events])
         assert [e.kind for e in events].count(FtpEventKind.LOCKOUT) == 1
 
 

@@ -69,7 +69,13 @@ def entity_as_dict(entry: er.RegistryEntry) -> dict[str, Any]:
 
 def state_as_dict(state: State) -> dict[str, Any]:
     """Return an entity's state and its attributes (keys as plain strings)."""
-    return {"state": state.state, "attributes": _plain(dict(state.attributes))}
+    attributes = _plain(dict(state.attributes))
+    picture = attributes.get("entity_picture")
+    if isinstance(picture, str) and picture.endswith("/cisco_ip_phone/icon.png"):
+        # Update entities show the integration's icon: 2025.4 links the
+        # brands CDN, 2026 serves our brand/ folder itself. Same picture.
+        attributes["entity_picture"] = "<the integration's brand icon>"
+    return {"state": state.state, "attributes": attributes}
 
 
 def device_as_dict(
