@@ -360,7 +360,7 @@ async def test_options_apply_in_place(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_setting"}  # field is in a section
-    assert "time_zone" in result["description_placeholders"]["error"]
+    assert '"Time zone"' in result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         _options(sip_proxy="pbx.example.net", time_zone="CET", discovery=False),

@@ -3,7 +3,10 @@
 Two steps: who the phone is (MAC, model, name), then what it runs (lines,
 proxy override, target firmware). The line step has one section per line key
 of the model; a line whose name is empty is unused. The engine's
-``PhoneConfig`` validates everything; its message is shown in the form.
+``PhoneConfig`` validates everything, each step what it asks (the name with
+the model's limit on step one, where it can still be edited); its message is
+shown once, next to the field or as the form's error, naming the field by its
+label (``form_errors``).
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 import voluptuous as vol
 
+from .form_errors import async_labels, describe
 from .provisioning.settings.models import (
     MODELS,
     InvalidMacError,
     Line,
     PhoneConfig,
     ProvisioningError,
+    SettingsError,
     normalize_mac,
 )
+from .provisioning.settings.table import PHONE
 
 LINE_FIELDS = ("name", "auth_name", "password", "display_name", "short_name")
 TEXT = selector.TextSelector()
@@ -74,23 +80,45 @@ def lines_schema(model: str, phone: PhoneConfig | None) -> vol.Schema:
     return vol.Schema(fields)
 
 
+# Fields shown at the top of the lines step: a refusal is shown next to them.
+TOP_FIELDS = frozenset({"image", "proxy_address", "proxy_port"})
+
+
+def check_identity(mac: str, model: str, label: str) -> PhoneConfig:
+    """Return the phone step one describes; refuse a name the model would cut.
+
+    The model's own limit is checked first, so a 7960 is told 11 characters,
+    not the 32 of the others.
+    """
+    PHONE["label"].check_limits(label, MODELS[model].family)
+    phone = PhoneConfig(mac=mac, model=model, label=label)
+    for limit in phone.limit_errors():
+        raise limit
+    return phone
+
+
+def build_line(index: int, values: dict[str, Any]) -> Line:
+    """Return line ``index`` (0-based); a refusal says which line it is."""
+    text = {name: str(values.get(name, "")).strip() for name in LINE_FIELDS}
+    try:
+        return Line(
+            name=text["name"],
+            auth_name=text["auth_name"],
+            password=text["password"],
+            display_name=text["display_name"],
+            short_name=text["short_name"],
+        )
+    except ProvisioningError as err:
+        raise SettingsError(f"Line {index + 1}: {err}", field=err.field) from err
+
+
 def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneConfig:
     """Return the validated phone from both steps' input."""
     lines: list[Line] = []
     for index in range(MODELS[identity["model"]].line_keys):
         values = user_input.get(f"line_{index + 1}") or {}
-        if not str(values.get("name", "")).strip():
-            continue
-        text = {name: str(values.get(name, "")).strip() for name in LINE_FIELDS}
-        lines.append(
-            Line(
-                name=text["name"],
-                auth_name=text["auth_name"],
-                password=text["password"],
-                display_name=text["display_name"],
-                short_name=text["short_name"],
-            )
-        )
+        if str(values.get("name", "")).strip():
+            lines.append(build_line(index, values))
     port = user_input.get("proxy_port")
     phone = PhoneConfig(
         mac=identity["mac"],
@@ -118,6 +146,7 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Ask for the phone's MAC, model and name."""
         errors: dict[str, str] = {}
+        placeholders = {"error": ""}
         if user_input is not None:
             try:
                 mac = normalize_mac(user_input["mac"])
@@ -127,12 +156,12 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
                 entry = self._get_entry()
                 if any(sub.unique_id == mac for sub in entry.subentries.values()):
                     return self.async_abort(reason="already_configured")
-                self._identity = {
-                    "mac": mac,
-                    "model": user_input["model"],
-                    "label": user_input.get("label", "").strip(),
-                }
-                return await self.async_step_lines()
+                label = user_input.get("label", "").strip()
+                errors = await self._async_check_identity(
+                    mac, user_input["model"], label, placeholders
+                )
+                if not errors:
+                    return await self.async_step_lines()
         schema = vol.Schema(
             {
                 vol.Required("mac"): TEXT,
@@ -142,7 +171,24 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
         )
         if user_input is not None:
             schema = self.add_suggested_values_to_schema(schema, user_input)
-        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def _async_check_identity(
+        self, mac: str, model: str, label: str, placeholders: dict[str, str]
+    ) -> dict[str, str]:
+        """Keep step one's answers if the model accepts them; else form errors."""
+        try:
+            check_identity(mac, model, label)
+        except ProvisioningError as err:
+            placeholders["error"] = describe(err, await async_labels(self.hass))
+            return {"label" if err.field == "label" else "base": "invalid_setting"}
+        self._identity = {"mac": mac, "model": model, "label": label}
+        return {}
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -150,23 +196,30 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
         """Change the model or name of a phone (its MAC is its identity)."""
         subentry = self._get_reconfigure_subentry()
         self._existing = PhoneConfig.from_dict(dict(subentry.data))
+        errors: dict[str, str] = {}
+        placeholders = {"mac": self._existing.mac, "error": ""}
         if user_input is not None:
-            self._identity = {
-                "mac": self._existing.mac,
-                "model": user_input["model"],
-                "label": user_input.get("label", "").strip(),
-            }
-            return await self.async_step_lines()
+            errors = await self._async_check_identity(
+                self._existing.mac,
+                user_input["model"],
+                user_input.get("label", "").strip(),
+                placeholders,
+            )
+            if not errors:
+                return await self.async_step_lines()
         schema = vol.Schema(
             {
                 vol.Required("model", default=self._existing.model): model_selector(),
                 suggested("label", self._existing.label): TEXT,
             }
         )
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=schema,
-            description_placeholders={"mac": self._existing.mac},
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_lines(
@@ -180,8 +233,9 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
             try:
                 phone = build_phone(self._identity, user_input)
             except ProvisioningError as err:
-                errors["base"] = "invalid_setting"
-                placeholders["error"] = str(err)
+                field = err.field if err.field in TOP_FIELDS else "base"
+                errors[field or "base"] = "invalid_setting"
+                placeholders["error"] = describe(err, await async_labels(self.hass))
             else:
                 title = phone.label or f"Cisco {phone.model} {phone.mac}"
                 if self._existing is not None:
