@@ -203,7 +203,9 @@ async def test_phone_refusal_names_the_label(
 
 
 @pytest.mark.parametrize(
-    "row", [row for row in LINE_ROWS if row.form], ids=lambda row: row.key
+    "row",
+    [row for row in LINE_ROWS if row.form and row.kind is not Kind.BOOL],
+    ids=lambda row: row.key,
 )
 async def test_line_refusal_names_the_label_and_line(
     hass: HomeAssistant, init_integration: MockConfigEntry, row: Setting
@@ -220,3 +222,31 @@ async def test_line_refusal_names_the_label_and_line(
     label = PHONE_STEPS["lines"]["sections"]["line_2"]["data"][row.key]
     assert_names_label(message, row.key, label)
     assert "line." not in message
+
+
+async def test_speed_dials_auto_answer_and_contact_are_saved(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Issue #13: the phone form's speed dials (label=number) and line extras."""
+    result = await _phone_form(hass, init_integration)
+    line = {"name": "2001", "contact": "desk2001", "auto_answer": True}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"line_1": line, "speed_dials": "Kitchen"}
+    )
+    assert result["errors"] == {"speed_dials": "invalid_setting"}
+    message = result["description_placeholders"]["error"]
+    assert_names_label(
+        message, "speed_dials", PHONE_STEPS["lines"]["data"]["speed_dials"]
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {"line_1": line, "speed_dials": "Kitchen = 201\n\nDoor=*55"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data["speed_dials"] == [
+        {"label": "Kitchen", "number": "201"},
+        {"label": "Door", "number": "*55"},
+    ]
+    assert data["lines"][0]["contact"] == "desk2001"
+    assert data["lines"][0]["auto_answer"] is True

@@ -14,124 +14,24 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers import selector
 import voluptuous as vol
 
 from .form_errors import async_labels, describe
+from .phone_form import (
+    TEXT,
+    TOP_FIELDS,
+    build_phone,
+    check_identity,
+    lines_schema,
+    model_selector,
+    suggested,
+)
 from .provisioning.settings.models import (
-    MODELS,
     InvalidMacError,
-    Line,
     PhoneConfig,
     ProvisioningError,
-    SettingsError,
     normalize_mac,
 )
-from .provisioning.settings.table import PHONE
-
-LINE_FIELDS = ("name", "auth_name", "password", "display_name", "short_name")
-TEXT = selector.TextSelector()
-PASSWORD = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
-PORT = selector.NumberSelector(
-    selector.NumberSelectorConfig(
-        min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-    )
-)
-
-
-def model_selector() -> selector.SelectSelector:
-    """Return a drop-down of the supported models."""
-    return selector.SelectSelector(
-        selector.SelectSelectorConfig(
-            options=list(MODELS), mode=selector.SelectSelectorMode.DROPDOWN
-        )
-    )
-
-
-def suggested(key: str, value: Any) -> vol.Optional:
-    """Return an optional key showing ``value`` that can still be cleared."""
-    if value in (None, ""):
-        return vol.Optional(key)
-    return vol.Optional(key, description={"suggested_value": value})
-
-
-def lines_schema(model: str, phone: PhoneConfig | None) -> vol.Schema:
-    """Return the form of one phone's lines and overrides."""
-    lines = phone.lines if phone is not None else ()
-    fields: dict[vol.Marker, Any] = {
-        suggested("image", phone.image if phone else ""): TEXT,
-        suggested("proxy_address", phone.proxy_address if phone else ""): TEXT,
-        suggested("proxy_port", phone.proxy_port if phone else None): PORT,
-    }
-    for index in range(MODELS[model].line_keys):
-        line = lines[index] if index < len(lines) else None
-        line_fields = {
-            suggested(name, getattr(line, name) if line else ""): (
-                PASSWORD if name == "password" else TEXT
-            )
-            for name in LINE_FIELDS
-        }
-        fields[vol.Optional(f"line_{index + 1}")] = section(
-            vol.Schema(line_fields), {"collapsed": index > 0 and line is None}
-        )
-    return vol.Schema(fields)
-
-
-# Fields shown at the top of the lines step: a refusal is shown next to them.
-TOP_FIELDS = frozenset({"image", "proxy_address", "proxy_port"})
-
-
-def check_identity(mac: str, model: str, label: str) -> PhoneConfig:
-    """Return the phone step one describes; refuse a name the model would cut.
-
-    The model's own limit is checked first, so a 7960 is told 11 characters,
-    not the 32 of the others.
-    """
-    PHONE["label"].check_limits(label, MODELS[model].family)
-    phone = PhoneConfig(mac=mac, model=model, label=label)
-    for limit in phone.limit_errors():
-        raise limit
-    return phone
-
-
-def build_line(index: int, values: dict[str, Any]) -> Line:
-    """Return line ``index`` (0-based); a refusal says which line it is."""
-    text = {name: str(values.get(name, "")).strip() for name in LINE_FIELDS}
-    try:
-        return Line(
-            name=text["name"],
-            auth_name=text["auth_name"],
-            password=text["password"],
-            display_name=text["display_name"],
-            short_name=text["short_name"],
-        )
-    except ProvisioningError as err:
-        raise SettingsError(f"Line {index + 1}: {err}", field=err.field) from err
-
-
-def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneConfig:
-    """Return the validated phone from both steps' input."""
-    lines: list[Line] = []
-    for index in range(MODELS[identity["model"]].line_keys):
-        values = user_input.get(f"line_{index + 1}") or {}
-        if str(values.get("name", "")).strip():
-            lines.append(build_line(index, values))
-    port = user_input.get("proxy_port")
-    phone = PhoneConfig(
-        mac=identity["mac"],
-        model=identity["model"],
-        label=identity.get("label", ""),
-        lines=tuple(lines),
-        proxy_address=str(user_input.get("proxy_address", "")).strip(),
-        proxy_port=int(port) if port is not None else None,
-        image=str(user_input.get("image", "")).strip(),
-    )
-    for limit in phone.limit_errors():
-        raise limit  # the form refuses what the phone would cut or ignore
-    return phone
 
 
 class PhoneSubentryFlowHandler(ConfigSubentryFlow):

@@ -23,7 +23,7 @@ from ..settings.models import (
     get_model,
     normalize_mac,
 )
-from ..settings.table import SERVER_ROWS, Kind, Setting
+from ..settings.table import LINE, SERVER_ROWS, Kind, Setting
 from .cnf_syntax import decode_cnf
 
 MAX_XML_BYTES = 256 * 1024
@@ -46,6 +46,13 @@ _LINE_FIELDS = {
     "featureLabel": "short_name",
 }
 _TRANSPORTS = {"1": "tcp", "2": "udp", "4": "tcp"}
+# Written by us from other settings: the digest of the file, and the
+# tones folder again (``networkLocale`` is imported).
+_IGNORED = {"fullConfig", "versionStamp", "networkLocaleInfo/name"}
+_SPEED_DIAL = "21"
+# The phone's built-in language and tones: imported as "not set", so no
+# locale files are expected for them.
+_BUILT_IN_LOCALES = {"english_united_states", "united_states"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +133,18 @@ def import_sep_xml(
     values: dict[str, Any] = {}
     phone: dict[str, Any] = {"mac": mac, "model": get_model(model or "7961").name}
     lines: list[dict[str, Any]] = []
+    dials: list[dict[str, str]] = []
     warnings: list[str] = []
     by_path: dict[str, str] = {}
     for path, element in _walk(root, ""):
         text = (element.text or "").strip()
-        if path == _LINE_PATH:
+        if path == _LINE_PATH and _feature(element) == _SPEED_DIAL:
+            dial = _speed_dial(element)
+            if dial["number"]:
+                dials.append(dial)
+            else:
+                warnings.append(f"{source}: a speed dial without a number is skipped")
+        elif path == _LINE_PATH:
             line = _line(element, warnings, source)
             if line:
                 lines.append(line)
@@ -150,16 +164,20 @@ def import_sep_xml(
                     f"{source} <{path}>: {text!r} is not a number",
                     field=rows[path].key,
                 ) from None
-        elif path in rows or path == "fullConfig":
+        elif path in rows or path in _IGNORED:
             continue
         elif path != "deviceProtocol":
             warnings.append(f"{source}: <{path}> is not imported")
     _special(by_path, values, phone)
+    for key in ("user_locale", "network_locale"):
+        if str(values.get(key, "")).lower() in _BUILT_IN_LOCALES:
+            del values[key]
     policy = root.findtext(f"{_LINE_PATH}/messageWaitingLampPolicy", "").strip()
     if policy.isdigit():
         values["message_waiting_lamp_policy"] = int(policy)
     _shared_proxy(values, lines)
     phone["lines"] = lines
+    phone["speed_dials"] = dials
     try:
         settings = ServerSettings.from_dict(values)
         result_phone = PhoneConfig.from_dict(phone)
@@ -214,12 +232,24 @@ def _shared_proxy(values: dict[str, Any], lines: list[dict[str, Any]]) -> None:
             line.pop("proxy_port", None)
 
 
+def _feature(element: ET.Element) -> str:
+    return (element.findtext("featureID") or "9").strip()
+
+
+def _speed_dial(element: ET.Element) -> dict[str, str]:
+    """Return a speed-dial button (``featureID`` 21) as the phone stores it."""
+    return {
+        "label": (element.findtext("featureLabel") or "").strip(),
+        "number": (element.findtext("speedDialNumber") or "").strip(),
+    }
+
+
 def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, Any]:
-    """Return one line key's settings ({} for a speed dial or feature key)."""
-    if (element.findtext("featureID") or "9").strip() != "9":
+    """Return one line key's settings ({} for a feature key)."""
+    if _feature(element) != "9":
         warnings.append(
-            f"{source}: button {element.get('button', '?')} is a speed dial or "
-            "feature key; not imported"
+            f"{source}: button {element.get('button', '?')} is a feature key "
+            f"(featureID {_feature(element)}); not imported"
         )
         return {}
     line: dict[str, Any] = {}
@@ -233,7 +263,17 @@ def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, An
     port = (element.findtext("port") or "").strip()
     if port.isdigit() and proxy.upper() != "USECALLMANAGER":
         line["proxy_port"] = int(port)
+    contact = (element.findtext("contact") or "").strip()
+    if contact and contact != line.get("name"):
+        try:
+            line["contact"] = LINE["contact"].check(contact, "line.contact")
+        except SettingsError as err:
+            warnings.append(f"{source}: <line><contact> not imported: {err}")
+    answer = (element.findtext("autoAnswer/autoAnswerEnabled") or "0").strip()
+    if answer not in ("", "0"):
+        line["auto_answer"] = True  # 1 in Cisco's docs, 2 in templates
     known = {*_LINE_FIELDS, "featureID", "proxy", "port", "messagesNumber"}
+    known |= {"contact", "autoAnswer"}
     known.add("messageWaitingLampPolicy")  # read once for all lines
     for child in element:
         if child.tag not in known and (child.text or "").strip():
