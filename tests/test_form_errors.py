@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cisco_ip_phone.const import SUBENTRY_PHONE
 from custom_components.cisco_ip_phone.form_errors import describe, labels_from
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
+from custom_components.cisco_ip_phone.phone_overrides import override_rows
 from custom_components.cisco_ip_phone.provisioning.errors import SettingsError
 from custom_components.cisco_ip_phone.provisioning.settings.models import (
     ServerSettings,
@@ -250,3 +251,107 @@ async def test_speed_dials_auto_answer_and_contact_are_saved(
     ]
     assert data["lines"][0]["contact"] == "desk2001"
     assert data["lines"][0]["auto_answer"] is True
+
+
+def _override_cases() -> list[tuple[str, Setting]]:
+    """Each overridable row once, with a model that reads it."""
+    cases: dict[str, tuple[str, Setting]] = {}
+    for model in ("7960", "7965"):
+        for row in override_rows(model):
+            cases.setdefault(row.key, (model, row))
+    return list(cases.values())
+
+
+def test_phone_override_sections_mirror_the_options_form() -> None:
+    """Same section names, labels and help as the options form."""
+    sections = PHONE_STEPS["lines"]["sections"]
+    for _model, row in _override_cases():
+        part = sections[row.section.value]
+        assert part["name"] == OPTIONS["sections"][row.section.value]["name"]
+        assert part["data"][row.key] == option_label(row.key)
+        assert row.key in part["data_description"]
+
+
+@pytest.mark.parametrize(
+    ("model", "row"), _override_cases(), ids=lambda case: getattr(case, "key", case)
+)
+async def test_override_refusal_names_the_label(
+    hass: HomeAssistant, init_integration: MockConfigEntry, model: str, row: Setting
+) -> None:
+    """Every override of the phone form: in a section, so a labelled base error."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_PHONE), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"mac": "00:1e:4a:00:00:0a", "model": model}
+    )
+    user_input = {"line_1": {"name": "2001"}, row.section.value: {row.key: BAD}}
+    if row.kind in (*SELECTOR_CHECKED, Kind.BOOL):
+        with pytest.raises(InvalidData):
+            await hass.config_entries.subentries.async_configure(
+                result["flow_id"], user_input
+            )
+        return
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["errors"] == {"base": "invalid_setting"}
+    message = result["description_placeholders"]["error"]
+    assert_names_label(message, row.key, option_label(row.key))
+
+
+async def test_overrides_are_saved_shown_and_kept(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Empty uses the server value; set ones are stored, shown again, kept."""
+    entry = init_integration
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PHONE), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"mac": "00:1e:4a:00:00:0b", "model": "7960"}
+    )
+    user_input: dict[str, Any] = {
+        "line_1": {"name": "2001"},
+        "time": {"time_zone": "UTC", "time_format_24hr": "off"},
+        "features": {"call_waiting": 3},
+        "nat": {"nat_address": ""},
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["errors"] == {"base": "invalid_setting"}  # not a 79x0 zone
+    assert '"Time zone"' in result["description_placeholders"]["error"]
+    user_input["time"]["time_zone"] = "CET"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    overrides = {"call_waiting": 3, "time_format_24hr": False, "time_zone": "CET"}
+    assert result["data"]["overrides"] == overrides
+    await hass.async_block_till_done()
+    files = entry.runtime_data.files
+    assert 'time_zone: "CET"' in files["SIP001E4A00000B.cnf"].content.decode()
+
+    subentry_id = next(
+        key for key, sub in entry.subentries.items() if sub.unique_id == "001E4A00000B"
+    )
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PHONE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"model": "7960", "label": "Hall"}
+    )
+    shown = {
+        str(key): key.description
+        for key in result["data_schema"].schema["time"].schema.schema
+    }
+    assert shown["time_zone"] == {"suggested_value": "CET"}
+    assert shown["time_format_24hr"] == {"suggested_value": "off"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"line_1": {"name": "2001"}, "time": {"time_zone": "CET"}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    data = entry.subentries[subentry_id].data
+    assert data["overrides"] == {"time_zone": "CET"}  # the others were cleared

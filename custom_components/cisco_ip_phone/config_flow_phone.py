@@ -131,7 +131,7 @@ class PhoneSubentryFlowHandler(ConfigSubentryFlow):
         shown = self._existing
         if user_input is not None:
             try:
-                phone = build_phone(self._identity, user_input)
+                phone = build_phone(self._identity, user_input, self._existing)
             except ProvisioningError as err:
                 field = err.field if err.field in TOP_FIELDS else "base"
                 errors[field or "base"] = "invalid_setting"

@@ -14,6 +14,7 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 import voluptuous as vol
 
+from .phone_overrides import override_sections, overrides_from_input
 from .provisioning.settings.models import (
     MODELS,
     Line,
@@ -22,7 +23,7 @@ from .provisioning.settings.models import (
     SettingsError,
     SpeedDial,
 )
-from .provisioning.settings.table import PHONE
+from .provisioning.settings.table import PHONE, SERVER
 
 LINE_FIELDS = ("name", "auth_name", "password", "display_name", "short_name")
 LINE_TEXT = (*LINE_FIELDS, "contact")
@@ -77,6 +78,7 @@ def lines_schema(model: str, phone: PhoneConfig | None) -> vol.Schema:
         fields[vol.Optional(f"line_{index + 1}")] = section(
             vol.Schema(line_fields), {"collapsed": index > 0 and line is None}
         )
+    fields |= override_sections(model, phone.overrides if phone else {})
     return vol.Schema(fields)
 
 
@@ -136,24 +138,42 @@ def build_line(index: int, values: dict[str, Any]) -> Line:
         raise SettingsError(f"Line {index + 1}: {err}", field=err.field) from err
 
 
-def build_phone(identity: dict[str, Any], user_input: dict[str, Any]) -> PhoneConfig:
-    """Return the validated phone from both steps' input."""
+def build_phone(
+    identity: dict[str, Any],
+    user_input: dict[str, Any],
+    existing: PhoneConfig | None = None,
+) -> PhoneConfig:
+    """Return the validated phone from both steps' input.
+
+    What the form does not show (the dial-plan switch, the settings-menu
+    password, overrides of settings the model does not read) is kept from
+    ``existing``, so reconfiguring never drops a stored setting.
+    """
+    model = identity["model"]
     lines: list[Line] = []
-    for index in range(MODELS[identity["model"]].line_keys):
+    for index in range(MODELS[model].line_keys):
         values = user_input.get(f"line_{index + 1}") or {}
         if str(values.get("name", "")).strip():
             lines.append(build_line(index, values))
     port = user_input.get("proxy_port")
     phone = PhoneConfig(
         mac=identity["mac"],
-        model=identity["model"],
+        model=model,
         label=identity.get("label", ""),
         lines=tuple(lines),
         proxy_address=str(user_input.get("proxy_address", "")).strip(),
         proxy_port=int(port) if port is not None else None,
         image=str(user_input.get("image", "")).strip(),
         speed_dials=parse_speed_dials(str(user_input.get("speed_dials") or "")),
+        dial_plan=existing.dial_plan if existing else True,
+        phone_password=existing.phone_password if existing else None,
+        overrides=overrides_from_input(
+            model, user_input, existing.overrides if existing else {}
+        ),
     )
     for limit in phone.limit_errors():
         raise limit  # the form refuses what the phone would cut or ignore
+    family = phone.phone_model.family
+    for key, value in phone.overrides.items():
+        SERVER[key].check_limits(value, family)
     return phone
