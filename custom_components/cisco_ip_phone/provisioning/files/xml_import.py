@@ -11,16 +11,19 @@ research fixtures include one with an undeclared ``xsi:`` prefix).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 import re
 from typing import Any
 import xml.etree.ElementTree as ET
 
 from ..settings.models import (
+    MODELS,
     PhoneConfig,
     ProvisioningError,
     ServerSettings,
     SettingsError,
     get_model,
+    mac_from_filename,
     normalize_mac,
 )
 from ..settings.table import LINE, SERVER_ROWS, Kind, Setting
@@ -281,4 +284,66 @@ def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, An
     return line if "name" in line else {}
 
 
-__all__ = ["XmlImportResult", "import_sep_xml"]
+_LOAD_PREFIX = re.compile(r"^SIP(\d\d)\.", re.IGNORECASE)
+
+
+def guess_model(data: bytes) -> tuple[str, bool]:
+    """Return the model a full ``SEP<MAC>.cnf.xml`` is for, and whether it is sure.
+
+    ``loadInformation@model`` names it when present; else the load's prefix
+    (``SIP45.…`` is a 79x5) and the number of buttons pick the smallest model
+    of that family with enough keys; else a 7961 is assumed.
+    """
+    try:
+        root = _parse(data, "SEP")
+    except SettingsError:
+        return "7961", False
+    load = root.find("loadInformation")
+    named = (load.get("model", "") if load is not None else "").removeprefix(
+        "IP Phone "
+    )
+    if named in MODELS:
+        return named, True
+    match = _LOAD_PREFIX.match((load.text or "") if load is not None else "")
+    buttons = len(root.findall(_LINE_PATH))
+    family = [m for m in MODELS.values() if match and m.load_prefix == match[1]]
+    for model in sorted(family, key=lambda m: (m.line_keys, len(m.name))):
+        if model.line_keys >= buttons:
+            return model.name, False
+    return "7961", False
+
+
+def import_xml_folder(folder: Path, skip: set[str]) -> list[XmlImportResult]:
+    """Import each full ``SEP<MAC>.cnf.xml`` of ``folder`` whose MAC is not in ``skip``.
+
+    ``skip`` holds the MACs imported from ``SIP<MAC>.cnf`` (a 79x0's
+    ``SEP`` file only names its loader). Blocking: run in an executor.
+    """
+    results: list[XmlImportResult] = []
+    for file in sorted(folder.iterdir()):
+        mac = mac_from_filename(file.name)
+        name = file.name.lower()
+        if mac is None or mac in skip or not name.startswith("sep"):
+            continue
+        if not name.endswith(".cnf.xml") or not file.is_file():
+            continue
+        if file.stat().st_size > MAX_XML_BYTES:
+            raise SettingsError(
+                f"{file.name} is {file.stat().st_size} bytes; at most {MAX_XML_BYTES}",
+                field="path",
+            )
+        data = file.read_bytes()
+        if b"sipProfile" not in data:
+            continue  # a 79x0 loader file without its SIP<MAC>.cnf: no phone
+        model, sure = guess_model(data)
+        result = import_sep_xml(data, mac=mac, model=model, source=file.name)
+        if not sure:
+            result.warnings.append(
+                f"{file.name}: the file does not name the model; {model} assumed "
+                "from its firmware and buttons (check it)"
+            )
+        results.append(result)
+    return results
+
+
+__all__ = ["XmlImportResult", "guess_model", "import_sep_xml", "import_xml_folder"]
