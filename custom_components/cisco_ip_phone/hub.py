@@ -36,7 +36,7 @@ from .const import (
 from .devices import DeviceKeeper
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
-from .locale_issues import async_check_locale_files
+from .locale_issues import schedule_locale_check
 from .phone_entry import PhoneEntry, phones_from_entry
 from .provisioning.files.render import GeneratedFile, render_files
 from .provisioning.ftp.server import FtpBindError
@@ -311,16 +311,7 @@ class CiscoPhoneHub:
         )
         self._digests = {name.lower(): file.digest for name, file in self.files.items()}
         self.server.set_generated(self.files)
-        self.entry.async_create_background_task(
-            self.hass,
-            async_check_locale_files(
-                self.hass,
-                Path(self.server_config.root),
-                self.server_config.settings,
-                [phone.config for phone in self.phones.values()],
-            ),
-            "cisco_ip_phone locale files",
-        )
+        schedule_locale_check(self.hass, self.entry, self.server_config, self.phones)
         if macs is None:
             self._refresh_all()
         else:

@@ -9,16 +9,22 @@ tones. The check runs whenever the files are generated, in the executor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .firmware_issues import DOCS
 from .provisioning.files.locale import missing_locale_files
 from .provisioning.settings.models import PhoneConfig, ServerSettings
+
+if TYPE_CHECKING:
+    from .phone_entry import PhoneEntry
+    from .server_config import ServerConfig
 
 ISSUE_LOCALE_FILES = "locale_files_missing"
 LOCALE_DOCS = f"{DOCS}/configuration.md#language-and-tones"
@@ -52,3 +58,23 @@ async def async_check_locale_files(
         learn_more_url=LOCALE_DOCS,
     )
     return missing
+
+
+@callback
+def schedule_locale_check(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    config: ServerConfig,
+    phones: Mapping[str, PhoneEntry],
+) -> None:
+    """Check the locale files in the background (the hub calls this on render)."""
+    entry.async_create_background_task(
+        hass,
+        async_check_locale_files(
+            hass,
+            Path(config.root),
+            config.settings,
+            [phone.config for phone in phones.values()],
+        ),
+        f"{DOMAIN} locale files",
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.cisco_ip_phone.provisioning.phone_checks import may_resolve
+from custom_components.cisco_ip_phone.provisioning.settings.checks import may_resolve
 from custom_components.cisco_ip_phone.provisioning.settings.models import (
     MODELS,
     ConfigStyle,
