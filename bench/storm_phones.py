@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Simulated Cisco 7960s for the Home Assistant boot-storm benchmark.
 
-Why not ``tests/simphone.py`` itself: the bench needs two things it leaves
+Why not ``tests/support/simphone.py`` itself: the bench needs two things it leaves
 out on purpose. Every phone must come from its own loopback address
 (127.20.x.y), so the integration sees N distinct phones as on a LAN; and a
 power cut needs phones that, when the server does not answer, reboot and try

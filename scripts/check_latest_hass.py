@@ -10,7 +10,7 @@ Run in the Python 3.14 environment (``scripts/test`` does, through
    ``/auth/token``), as the frontend does;
 3. set the server up through the config flow REST API
    (``POST /api/config/config_entries/flow``) and wait for the entry to load;
-4. boot a simulated 7960 against it (``tests/simphone.py``) and see the
+4. boot a simulated 7960 against it (``tests/support/simphone.py``) and see the
    integration count the phone;
 5. stop Home Assistant and fail on any warning or error from the integration
    in its log or output (deprecations included), apart from the one Home
@@ -213,7 +213,7 @@ def boot_phone(port: int) -> None:
         [
             sys.executable,
             "-m",
-            "tests.simphone",
+            "tests.support.simphone",
             "--server",
             f"127.0.0.1:{port}",
             "--mac",

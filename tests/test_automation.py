@@ -14,9 +14,7 @@ from homeassistant.const import STATE_OFF
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
-from tests.simphone import PhoneState
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     SCCP_8,
     TARGET,
     UPDATE,
@@ -28,9 +26,8 @@ from .firmware_helpers import (
     setup_entry,
     simulated,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
+from tests.support.simphone import PhoneState
 
 
 async def test_automation_upgrades_a_phone(

@@ -26,7 +26,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TftpServer,
     TransferEvent,
 )
-from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
+from tests.support.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "storm_phones.py"
 LOADS = b"P0S3-8-12-00.loads\nP003-8-12-00.sbn\nP0S3-8-12-00.sb2\n"

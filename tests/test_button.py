@@ -9,9 +9,7 @@ from homeassistant.const import ATTR_ENTITY_ID, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from .firmware_helpers import TARGET, make_entry, put_firmware, setup_entry
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.firmware import TARGET, make_entry, put_firmware, setup_entry
 
 
 async def test_buttons_are_config_entities(

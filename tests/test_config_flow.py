@@ -30,10 +30,7 @@ from custom_components.cisco_ip_phone.const import (
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
-
-from .ha_common import PHONE_MAC, server_data
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, server_data
 
 
 @pytest.fixture

@@ -14,10 +14,7 @@ from custom_components.cisco_ip_phone.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
-
-from .ha_common import FTP_PASSWORD, LINE_PASSWORD, PHONE_MAC, find_device
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import FTP_PASSWORD, LINE_PASSWORD, PHONE_MAC, find_device
 
 # Values that change with every run (free ports, the temporary folder).
 VOLATILE = props("root", "tftp_port", "ftp_port", "passive_start", "passive_end")

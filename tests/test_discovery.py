@@ -12,12 +12,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cisco_ip_phone.config_flow import phone_subentry
 from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.provisioning.settings.models import PhoneConfig
+from tests.support.ha_common import PHONE_MAC
+from tests.support.macs import DISCOVERED_MAC
 
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
-
-NEW_MAC = "001E4A0000AA"
+NEW_MAC = DISCOVERED_MAC
 
 
 def _info(mac: str = NEW_MAC, **extra: Any) -> dict[str, Any]:

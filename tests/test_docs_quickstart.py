@@ -1,7 +1,7 @@
 """The quick start (docs/quickstart.md) works, step by step, for a 7940 on SCCP 3.x.
 
 The documented procedure is replayed against the real integration and the
-simulated phone (``tests.simphone``: a real TFTP client on loopback that
+simulated phone (``tests.support.simphone``: a real TFTP client on loopback that
 behaves like SCCP 3.x firmware, refusing images its boot code cannot load):
 
 - step 3/4: with the SIP 6.3 and 8.12 files uploaded and the default options,
@@ -35,12 +35,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.firmware_manager import async_get_manager
-from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
+from tests.support.firmware import SCCP_3, SIP_63, TARGET, put_firmware
+from tests.support.ha_common import phone_data, server_data
+from tests.support.macs import QUICKSTART_MAC
+from tests.support.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
-from .firmware_helpers import SCCP_3, SIP_63, TARGET, put_firmware
-from .ha_common import PHONE_MAC, phone_data, server_data
+# The quick start's phone (docs/quickstart.md): a Cisco MAC, as discovery
+# only offers phones whose MAC prefix Cisco owns.
+PHONE_MAC = QUICKSTART_MAC
 
-pytest_plugins = ["tests.fixtures_ha"]
 
 OPTION = "image_79x0"  # "Firmware of 7940/7960 phones"
 SENSOR = "sensor.study_running_firmware"
@@ -124,7 +127,7 @@ async def test_quickstart_walks_an_sccp3_7940_to_sip_812(
     assert result["reason"] == "phone_added"
     await hass.async_block_till_done()
     (subentry,) = entry.subentries.values()
-    data = {**phone_data(model="7940"), "label": "Study"}
+    data = {**phone_data(PHONE_MAC, model="7940"), "label": "Study"}
     hass.config_entries.async_update_subentry(
         entry, subentry, data=MappingProxyType(data)
     )

@@ -1,6 +1,6 @@
 """End to end: a simulated 7960 boots against the set-up integration.
 
-The phone is ``tests.simphone.SimulatedPhone``, a real TFTP client on
+The phone is ``tests.support.simphone.SimulatedPhone``, a real TFTP client on
 loopback that follows the reference's boot sequences (loader hunt with an
 upper-case MAC, then the application's ``SIPDefault.cnf`` and
 ``<tftp_cfg_dir>SIP<MAC>.cnf``). Nothing between it and the entities is
@@ -19,14 +19,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.provisioning.files.render import GeneratedFile
-from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
-
-from .ha_common import PHONE_MAC, phone_subentry_data, server_data
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, phone_subentry_data, server_data
+from tests.support.macs import UNKNOWN_MAC_2
+from tests.support.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
 FIRMWARE = "P0S3-8-12-00"
-UNKNOWN_MAC = "001E4A0000EE"
+UNKNOWN_MAC = UNKNOWN_MAC_2
 STATE = "sensor.desk_provisioning_state"
 
 

@@ -21,11 +21,12 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     TrackerEvent,
 )
 from custom_components.cisco_ip_phone.sensor import as_datetime
-
-from .ha_common import PHONE_MAC, find_device
-from .registry_snapshot import device_as_dict, device_owner, snapshot_platform
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, find_device, phone_subentry_data
+from tests.support.registry_snapshot import (
+    device_as_dict,
+    device_owner,
+    snapshot_platform,
+)
 
 OBSERVATION = {
     "mac": PHONE_MAC,
@@ -65,7 +66,20 @@ async def platform_entry(
     stored_observation: None,
     entity_registry_enabled_by_default: None,
 ) -> AsyncGenerator[MockConfigEntry]:
-    """Set up the integration with one platform only."""
+    """Set up the integration with one platform only.
+
+    Only 79x1-class phones take pushed messages, so the notify platform is
+    shown with the desk phone as a 7961.
+    """
+    if request.param is Platform.NOTIFY:
+        mock_config_entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=mock_config_entry.title,
+            data=mock_config_entry.data,
+            options=mock_config_entry.options,
+            subentries_data=[phone_subentry_data(model="7961")],
+            entry_id=mock_config_entry.entry_id,
+        )
     with patch("custom_components.cisco_ip_phone.PLATFORMS", [request.param]):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -76,7 +90,15 @@ async def platform_entry(
 
 @pytest.mark.parametrize(
     "platform_entry",
-    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT],
+    [
+        Platform.SENSOR,
+        Platform.BINARY_SENSOR,
+        Platform.EVENT,
+        Platform.BUTTON,
+        Platform.UPDATE,
+        Platform.SWITCH,
+        Platform.NOTIFY,
+    ],
     indirect=True,
 )
 async def test_entities(

@@ -13,8 +13,7 @@ from custom_components.cisco_ip_phone.const import DOMAIN
 from custom_components.cisco_ip_phone.firmware_issues import (
     async_report_image_not_found,
 )
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     SCCP_3,
     make_entry,
     observation,
@@ -22,9 +21,7 @@ from .firmware_helpers import (
     remember_phone,
     setup_entry,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,6 @@ from custom_components.cisco_ip_phone.provisioning.settings.table import (
     server_rows,
 )
 
-pytest_plugins = ["tests.fixtures_ha"]
-
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "cisco_ip_phone"
 STRINGS = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
 OPTIONS = STRINGS["options"]["step"]["init"]

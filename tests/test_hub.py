@@ -29,12 +29,8 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferOutcome,
 )
 from custom_components.cisco_ip_phone.provisioning.tracking.tracker import TrackerEvent
-
-from .ha_common import PHONE_MAC, phone_subentry_data
-
-pytest_plugins = ["tests.fixtures_ha"]
-
-UNKNOWN_MAC = "001E4A0000BB"
+from tests.support.ha_common import PHONE_MAC, phone_subentry_data
+from tests.support.macs import UNKNOWN_MAC
 
 
 def transfer(

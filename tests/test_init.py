@@ -35,10 +35,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferOutcome,
 )
 from custom_components.cisco_ip_phone.repairs import ftp_issue_id
-
-from .ha_common import FTP_PASSWORD, PHONE_MAC, find_device, free_port
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import FTP_PASSWORD, PHONE_MAC, find_device, free_port
 
 
 def _our_threads() -> list[threading.Thread]:

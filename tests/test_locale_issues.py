@@ -17,10 +17,7 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     PhoneConfig,
     ServerSettings,
 )
-
-from .ha_common import phone_subentry_data, server_data
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import phone_subentry_data, server_data
 
 
 async def test_options_with_a_language_raise_and_clear_the_issue(

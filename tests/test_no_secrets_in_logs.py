@@ -23,17 +23,14 @@ from custom_components.cisco_ip_phone.const import (
     CONF_FTP_USERNAME,
     DOMAIN,
 )
-from tests.simphone import PhoneState, PhoneTimings, SimulatedPhone
-
-from .ha_common import (
+from tests.support.ha_common import (
     FTP_PASSWORD,
     LINE_PASSWORD,
     PHONE_MAC,
     phone_subentry_data,
     server_data,
 )
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.simphone import PhoneState, PhoneTimings, SimulatedPhone
 
 PHONE_PASSWORD = "menu-secret-3"
 WRONG_PASSWORD = "wrong-secret-4"

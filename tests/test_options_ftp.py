@@ -28,8 +28,6 @@ from custom_components.cisco_ip_phone.const import (
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 
-pytest_plugins = ["tests.fixtures_ha"]
-
 
 def _options(**changes: Any) -> dict[str, Any]:
     defaults = ServerSettings().as_dict()

@@ -23,10 +23,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cisco_ip_phone.const import DOMAIN, TICK_INTERVAL
 from custom_components.cisco_ip_phone.provisioning.sip.resync import ResyncState
-from tests.simphone import PhoneState, parse_cnf
-from tests.simphone_tftp import tftp_read
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     TARGET,
     make_entry,
     observation,
@@ -35,9 +32,9 @@ from .firmware_helpers import (
     setup_entry,
     simulated,
 )
-from .ha_common import PHONE_MAC, free_port
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, free_port
+from tests.support.simphone import PhoneState, parse_cnf
+from tests.support.simphone_tftp import tftp_read
 
 RESYNC = "button.desk_resync"
 

@@ -29,11 +29,11 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferEvent,
     TransferOutcome,
 )
+from tests.support.ha_common import phone_subentry_data, server_data
+from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
 
-from .ha_common import phone_subentry_data, server_data
-
-MAC_A = "00113A4B5C6D"
-MAC_B = "00113A4B5C6E"
+MAC_A = PHONE_MAC
+MAC_B = SECOND_PHONE_MAC
 IP_A = "192.168.1.50"
 SERVER_PREFIX = "sensor.cisco_ip_phone_provisioning"
 

@@ -12,8 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import DOMAIN
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     SCCP_3,
     SIP_63,
     TARGET,
@@ -25,9 +24,7 @@ from .firmware_helpers import (
     remember_phone,
     setup_entry,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> None:

@@ -42,7 +42,6 @@ from custom_components.cisco_ip_phone.provisioning.settings.table import (
 
 REPO = Path(__file__).resolve().parents[1]
 INTEGRATION = REPO / "custom_components" / "cisco_ip_phone"
-pytest_plugins = ["tests.fixtures_ha"]
 # Settings a row only takes effect with (its file element needs them).
 CONTEXT: dict[str, dict[str, Any]] = {
     "outbound_proxy_port": {"outbound_proxy": "192.0.2.1"},

@@ -22,11 +22,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import DOMAIN, STORAGE_VERSION
 from custom_components.cisco_ip_phone.hub_store import ISSUE_STATE_DROPPED, validate
-
-from .firmware_helpers import SCCP_3, SIP_63, TARGET, make_entry, put_firmware
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.firmware import SCCP_3, SIP_63, TARGET, make_entry, put_firmware
+from tests.support.ha_common import PHONE_MAC
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stores_main_de0198c.json"
 KEY = f"{DOMAIN}.server_entry_id"

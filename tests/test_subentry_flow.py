@@ -11,10 +11,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cisco_ip_phone.const import SUBENTRY_PHONE
-
-from .ha_common import PHONE_MAC, device_subentry_ids, find_device
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC, device_subentry_ids, find_device
 
 NEW_MAC = "00:1e:4a:00:00:01"
 NEW_MAC_NORMAL = "001E4A000001"

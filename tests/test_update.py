@@ -39,9 +39,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     TransferEvent,
 )
-from tests.simphone import PhoneState
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     LOADER,
     SCCP_3,
     SCCP_8,
@@ -55,10 +53,15 @@ from .firmware_helpers import (
     setup_entry,
     simulated,
 )
-from .ha_common import FTP_PASSWORD, PHONE_MAC, free_port, phone_subentry_data
-from .provisioning.test_firmware_catalog import make_loads
+from tests.support.ha_common import (
+    FTP_PASSWORD,
+    PHONE_MAC,
+    free_port,
+    phone_subentry_data,
+)
+from tests.support.simphone import PhoneState
 
-pytest_plugins = ["tests.fixtures_ha"]
+from .provisioning.test_firmware_catalog import make_loads
 
 
 async def _install(hass: HomeAssistant, version: str | None = None) -> None:

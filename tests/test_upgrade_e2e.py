@@ -1,6 +1,6 @@
 """A simulated 7940 on SCCP 3.x walks to SIP 8.12, driven only by update.install.
 
-The phone is ``tests.simphone.SimulatedPhone``: a real TFTP client on
+The phone is ``tests.support.simphone.SimulatedPhone``: a real TFTP client on
 loopback that reads ``OS79XX.TXT`` on old images, refuses images its boot
 code cannot load ("Load ID Incorrect"), and goes through the loader and
 application reboots. Nothing between it and the update entity is mocked;
@@ -26,9 +26,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.cisco_ip_phone.const import DOMAIN
-from tests.simphone import PhoneState
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     LOADER,
     SCCP_3,
     SIP_63,
@@ -41,9 +39,8 @@ from .firmware_helpers import (
     setup_entry,
     simulated,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
+from tests.support.simphone import PhoneState
 
 
 def _watch(hass: HomeAssistant, seen: list[tuple[Any, Any]]) -> Any:

@@ -26,9 +26,7 @@ from custom_components.cisco_ip_phone.firmware_manager import async_get_manager
 from custom_components.cisco_ip_phone.provisioning.firmware.upgrade import (
     UpgradeStatus,
 )
-from tests.simphone import PhoneState
-
-from .firmware_helpers import (
+from tests.support.firmware import (
     SCCP_3,
     TARGET,
     UPDATE,
@@ -39,9 +37,8 @@ from .firmware_helpers import (
     setup_entry,
     simulated,
 )
-from .ha_common import PHONE_MAC
-
-pytest_plugins = ["tests.fixtures_ha"]
+from tests.support.ha_common import PHONE_MAC
+from tests.support.simphone import PhoneState
 
 
 async def _install(hass: HomeAssistant) -> None:

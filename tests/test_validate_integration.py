@@ -1106,8 +1106,8 @@ DEFECTS: dict[str, tuple[Mutation, str]] = {
         "imports component 'network' but manifest.json does not list it",
     ),
     "undeclared component, plain import": (
-        write("helpers.py", "import homeassistant.components.http.view\n"),
-        "imports component 'http'",
+        write("helpers.py", "import homeassistant.components.mqtt.models\n"),
+        "imports component 'mqtt'",
     ),
     "undeclared component, from package": (
         write("helpers.py", "from homeassistant.components import zeroconf\n"),

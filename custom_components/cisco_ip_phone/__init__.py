@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .firmware_issues import async_delete_all_issues
+from .http import async_setup_phone_services, async_start_phone_services
 from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub
 from .hub_store import HubStore
 from .provisioning.settings.models import ProvisioningError
@@ -19,7 +20,9 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.NOTIFY,
     Platform.SENSOR,
+    Platform.SWITCH,
     Platform.UPDATE,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -28,6 +31,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whether or not a server is set up."""
     async_setup_services(hass)
+    async_setup_phone_services(hass)
     return True
 
 
@@ -41,6 +45,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -
             translation_key="invalid_settings",
             translation_placeholders={"error": str(err)},
         ) from err
+    # Before the first render, so phones' files carry their service URLs.
+    await async_start_phone_services(hass, entry, hub)
     entry.runtime_data = hub
     # Registered first so that a failure anywhere below stops what started.
     entry.async_on_unload(hub.async_stop)

@@ -50,6 +50,7 @@ from .server_config import ServerConfig
 
 if TYPE_CHECKING:
     from .firmware_manager import FirmwareManager
+    from .http.runtime import PhoneServices
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
 # Served per requesting phone (firmware hops, resync), so a phone's copy may
@@ -88,6 +89,8 @@ class CiscoPhoneHub:
         # Per-phone overrides of render (firmware hops, resync).
         self.images: dict[str, str] = {}
         self.syncs: dict[str, str] = {}
+        # Phone services (http/): set up by __init__ before the first render.
+        self.phone_services: PhoneServices | None = None
         self.server = ProvisioningServer(
             self.root,
             is_known=self._is_known,
@@ -308,6 +311,11 @@ class CiscoPhoneHub:
             [phone.config for phone in self.phones.values()],
             images=self.images,
             syncs=self.syncs,
+            overrides=(
+                self.phone_services.overrides(self.phones)
+                if self.phone_services is not None
+                else None
+            ),
         )
         self._digests = {name.lower(): file.digest for name, file in self.files.items()}
         self.server.set_generated(self.files)
@@ -414,6 +422,8 @@ class CiscoPhoneHub:
             if event.kind == "discovered":
                 self._discover(event)
         self.firmware.handle_update(update)
+        if update.ftp is not None and self.phone_services is not None:
+            self.phone_services.async_handle_ftp(update.ftp)  # phonebook upload
         for mac in update.macs:
             self.async_refresh_phone(mac, update.events_for(mac))
         if update.counters_changed:

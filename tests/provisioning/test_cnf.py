@@ -42,8 +42,7 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     ServerSettings,
     SettingsError,
 )
-
-from .settings_strategies import phones_79x0, server_settings, syncs
+from tests.support.settings_strategies import phones_79x0, server_settings, syncs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 USER_DEFAULT = (FIXTURES / "SIPDefault.cnf").read_bytes()

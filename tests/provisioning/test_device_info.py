@@ -20,9 +20,10 @@ from custom_components.cisco_ip_phone.provisioning.phoneinfo.device_info import 
     parse_device_information_xml,
 )
 from custom_components.cisco_ip_phone.provisioning.settings.models import SettingsError
-from tests.simphone import SimulatedPhone
+from tests.support.macs import JAVA_PHONE_MAC
+from tests.support.simphone import SimulatedPhone
 
-MAC = "001B2A893698"
+MAC = JAVA_PHONE_MAC
 
 type Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -51,8 +51,7 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     SettingsError,
     SpeedDial,
 )
-
-from .settings_strategies import NASTY
+from tests.support.settings_strategies import NASTY
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

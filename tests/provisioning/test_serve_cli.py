@@ -15,7 +15,7 @@ import pytest
 
 from custom_components.cisco_ip_phone.provisioning.__main__ import build_parser
 from custom_components.cisco_ip_phone.provisioning.cli import serve as cli
-from tests.provisioning.tftp_raw import LOCALHOST, ack, rrq
+from tests.support.tftp_packets import LOCALHOST, ack, rrq
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MAC = "00113A4B5C6D"

@@ -16,7 +16,8 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     TftpServer,
 )
-from tests.simphone import (
+from tests.support.macs import FIELD_7960_MAC
+from tests.support.simphone import (
     BootReport,
     Image,
     PhoneState,
@@ -31,7 +32,7 @@ from tests.simphone import (
     uses_universal_loader,
 )
 
-MAC = "000E84C060A6"
+MAC = FIELD_7960_MAC
 SEP_SIP = (
     b"<device><deviceProtocol>SIP</deviceProtocol>"
     b'<loadInformation model="IP Phone 7960">P0S3-8-12-00</loadInformation></device>'

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from tests.simphone_tftp import build_rrq, tftp_read
+from tests.support.simphone_tftp import build_rrq, tftp_read
 
 Script = Callable[[asyncio.DatagramTransport, tuple[str, int]], None]
 

@@ -38,9 +38,10 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentResolver,
     TftpServer,
 )
-from tests.simphone import PhoneState, SimulatedPhone
+from tests.support.macs import JAVA_PHONE_MAC
+from tests.support.simphone import PhoneState, SimulatedPhone
 
-MAC = "001B2A893698"
+MAC = JAVA_PHONE_MAC
 LOAD_7961 = "SIP41.8-5-4S"
 
 

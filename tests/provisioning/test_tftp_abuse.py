@@ -31,7 +31,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp.stream import (
     CHUNK_BYTES,
     StreamReadSession,
 )
-from tests.provisioning.tftp_raw import (
+from tests.support.tftp_packets import (
     LOCALHOST,
     RawClient,
     ack,

@@ -25,7 +25,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp.events import (
     format_log_line,
 )
 from custom_components.cisco_ip_phone.provisioning.tftp.lagprobe import LagProbe
-from tests.provisioning.tftp_raw import LOCALHOST, ack, rrq
+from tests.support.tftp_packets import LOCALHOST, ack, rrq
 
 
 def _free_udp_port() -> int:

@@ -31,7 +31,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
 )
 from custom_components.cisco_ip_phone.provisioning.tftp.session import ReadSession
 from custom_components.cisco_ip_phone.provisioning.tftp.upload import WriteSession
-from tests.provisioning.tftp_raw import (
+from tests.support.tftp_packets import (
     LOCALHOST,
     RawClient,
     ack,

@@ -20,7 +20,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp.upload import (
     WriteSession,
     _write_atomically,
 )
-from tests.provisioning.tftp_raw import LOCALHOST, ack, data, error
+from tests.support.tftp_packets import LOCALHOST, ack, data, error
 
 INFO = TransferInfo("x", "x", None, None, None)
 
@@ -204,7 +204,7 @@ async def test_blksize_is_clamped_to_the_path(
         TftpServer,
         TftpSettings,
     )
-    from tests.provisioning.tftp_raw import RawClient, oack_options, rrq
+    from tests.support.tftp_packets import RawClient, oack_options, rrq
 
     (tmp_path / "f").write_bytes(b"x" * 3000)
     monkeypatch.setattr(server_module, "path_mtu", lambda family, addr: 1400)

@@ -13,8 +13,7 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     ProvisioningState as S,
     TrackerTimings,
 )
-
-from .tracker_helpers import IP, MAC, fetch, kinds, replay, states, transfer
+from tests.support.tracker import IP, MAC, fetch, kinds, replay, states, transfer
 
 KNOWN = {MAC, "0015F9175CB0", "0011BB73AD61"}
 
@@ -727,3 +726,39 @@ def test_retries_of_a_slow_server_are_not_a_loop() -> None:
     for n in range(10):
         fetch(t, name, 30.0 + n, found=False, port=41000 + n)
     assert t.observation(MAC).state is S.STUCK_IN_LOOP  # type: ignore[union-attr]
+
+
+def test_flood_of_unknown_macs_costs_constant_work_per_request() -> None:
+    """Issue #11: a full table evicts in O(1), never by scanning every phone.
+
+    Counted, not timed: before, each new MAC of a flood asked ``is_known``
+    about every phone in the table (512 calls per request).
+    """
+    calls = 0
+
+    def is_known(mac: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return mac == MAC
+
+    tracker = PhoneTracker(is_known)
+    tracker.handle(transfer(f"SEP{MAC}.cnf.xml", 1.0))
+    for index in range(3000):
+        mac = f"001E4A{index:06X}"
+        ip = f"10.1.{index // 250}.{index % 250 + 1}"
+        tracker.handle(
+            transfer(
+                f"SEP{mac}.cnf.xml",
+                2.0 + index,
+                ip=ip,
+                kind=EventKind.FAILED,
+                outcome=TransferOutcome.NOT_FOUND,
+            )
+        )
+    assert calls < 3000 * 10
+    assert len(tracker.observations()) <= 512
+    # The configured phone is never evicted, and the newest strangers stay.
+    assert tracker.observation(MAC) is not None
+    assert tracker.observation("001E4A000BB7") is not None
+    assert tracker.observation("001E4A000000") is None
+    assert tracker.mac_for_ip("10.1.0.1") is None  # its MAC was forgotten

@@ -20,9 +20,10 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     ProvisioningState as S,
     TrackerEvent,
 )
-from tests.simphone import PhoneState, SimulatedPhone
+from tests.support.macs import FIELD_7960_MAC
+from tests.support.simphone import PhoneState, SimulatedPhone
 
-MAC = "000E84C060A6"
+MAC = FIELD_7960_MAC
 SEP_SIP = (
     b"<device><deviceProtocol>SIP</deviceProtocol>"
     b'<loadInformation model="IP Phone 7960">P0S3-8-12-00</loadInformation></device>'

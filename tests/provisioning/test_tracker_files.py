@@ -9,8 +9,9 @@ from custom_components.cisco_ip_phone.provisioning.tracking.files import (
     classify_request,
     normalize_request_name,
 )
+from tests.support.macs import FIELD_7960_MAC
 
-MAC = "000E84C060A6"
+MAC = FIELD_7960_MAC
 
 
 @pytest.mark.parametrize(

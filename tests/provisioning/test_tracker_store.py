@@ -20,8 +20,7 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneTracker,
     ProvisioningState,
 )
-
-from .tracker_helpers import IP, MAC, fetch, replay, transfer
+from tests.support.tracker import IP, MAC, fetch, replay, transfer
 
 BOOT = [
     (1000.0, f"CTLSEP{MAC}.tlv", False),

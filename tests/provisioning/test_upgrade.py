@@ -26,10 +26,11 @@ from custom_components.cisco_ip_phone.provisioning.firmware.upgrade import (
     UpgradeStatus,
     plan_upgrade,
 )
+from tests.support.macs import PHONE_MAC
 
 from .test_firmware_catalog import put_sip_812, write
 
-MAC = "00113A4B5C6D"
+MAC = PHONE_MAC
 SCCP_3 = "P00303020214"
 TARGET = "P0S3-8-12-00"
 

@@ -11,8 +11,9 @@ from custom_components.cisco_ip_phone.provisioning.sip.resync import (
     next_sync,
     syncinfo_for,
 )
+from tests.support.macs import PHONE_MAC
 
-MAC = "00113A4B5C6D"
+MAC = PHONE_MAC
 
 
 def test_next_sync_always_differs() -> None:

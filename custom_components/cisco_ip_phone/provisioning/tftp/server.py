@@ -46,6 +46,13 @@ _LOGGER = logging.getLogger(__name__)
 
 MODES = frozenset({"octet", "netascii"})
 _ILLEGAL = encode_error(ErrorCode.ILLEGAL_OPERATION, "Illegal TFTP operation")
+_BUSY = "Server busy, try again later"
+_TOO_MANY = "Too many transfers from your address"
+# Refusals a flood triggers thousands of times: encoded once.
+_REFUSALS = {
+    message: encode_error(ErrorCode.NOT_DEFINED, message)
+    for message in (_BUSY, _TOO_MANY)
+}
 
 # Kept importable from here (older callers and tests).
 path_mtu = net.path_mtu
@@ -213,13 +220,17 @@ class TftpServer(ServerReports):
     ) -> None:
         if verdict is Verdict.BUSY:
             self._busy += 1
-            message = "Server busy, try again later"
+            message = _BUSY
         else:
             self._source_limited += 1
             if verdict is Verdict.DROP:
                 self._failed += 1
                 return  # no answer: the source may be spoofed
-            message = "Too many transfers from your address"
+            message = _TOO_MANY
+        if self._on_event is None and not _LOGGER.isEnabledFor(logging.DEBUG):
+            self._failed += 1
+            self._reply(_REFUSALS[message], addr)
+            return
         self._refuse(
             request,
             addr,

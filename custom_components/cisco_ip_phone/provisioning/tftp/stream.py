@@ -43,7 +43,7 @@ def open_for_streaming(path: str) -> OpenedFile:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
         size = os.fstat(fd).st_size
-    except OSError:
+    except OSError:  # pragma: no cover - fstat of an open descriptor
         os.close(fd)
         raise
     return OpenedFile(fd, size)

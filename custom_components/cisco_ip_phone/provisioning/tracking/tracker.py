@@ -9,6 +9,7 @@ It is pure and deterministic: no I/O, no asyncio, time comes from the events
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 import logging
@@ -66,6 +67,10 @@ class PhoneTracker(OutcomeRules):
         self._timings = timings or TrackerTimings()
         self._phones: dict[str, PhoneBook] = {}
         self._ip_to_mac: dict[str, str] = {}
+        self._mac_to_ip: dict[str, str] = {}
+        # Unknown MACs, least recently heard first: evicting one is O(1) even
+        # when a flood of random MACs keeps the table full (issue #11).
+        self._strangers: OrderedDict[str, None] = OrderedDict()
         self._pending = PendingRequests(self._time_of)
         self._out: list[TrackerEvent] = []
 
@@ -166,8 +171,14 @@ class PhoneTracker(OutcomeRules):
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Load what ``as_dict`` saved; bad entries are skipped with a warning."""
-        for obs in saved_observations(data, STORE_VERSION):
+        saved = sorted(
+            saved_observations(data, STORE_VERSION),
+            key=lambda obs: obs.last_seen or 0.0,
+        )
+        for obs in saved:
             self._phones[obs.mac] = PhoneBook(obs)
+            if not self._is_known(obs.mac):
+                self._strangers[obs.mac] = None
             if obs.ip:
                 self._bind(obs.ip, obs.mac)
 
@@ -216,26 +227,37 @@ class PhoneTracker(OutcomeRules):
         if phone is None:
             self._make_room()
             phone = self._phones[mac] = PhoneBook(PhoneObservation(mac=mac))
+        if not self._is_known(mac):
+            self._strangers[mac] = None
+            self._strangers.move_to_end(mac)
+        else:
+            self._strangers.pop(mac, None)
         return phone
 
     def _make_room(self) -> None:
         """Forget the longest-silent unknown MAC when the table is full."""
         if len(self._phones) < MAX_PHONES:
             return
-        strangers = [p for p in self._phones.values() if not self._is_known(p.obs.mac)]
-        if not strangers:
+        while self._strangers:
+            mac, _ = self._strangers.popitem(last=False)
+            if mac not in self._phones or self._is_known(mac):
+                continue  # gone already, or the user added it meanwhile
+            del self._phones[mac]
+            ip = self._mac_to_ip.pop(mac, None)
+            if ip is not None and self._ip_to_mac.get(ip) == mac:
+                del self._ip_to_mac[ip]
             return
-        oldest = min(strangers, key=lambda p: p.obs.last_seen or 0.0)
-        del self._phones[oldest.obs.mac]
-        if oldest.obs.ip and self._ip_to_mac.get(oldest.obs.ip) == oldest.obs.mac:
-            del self._ip_to_mac[oldest.obs.ip]
 
     def _bind(self, ip: str, mac: str) -> None:
         """Make ``ip`` belong to ``mac`` only (DHCP may hand it to another)."""
-        for other_ip, other_mac in list(self._ip_to_mac.items()):
-            if other_mac == mac and other_ip != ip:
-                del self._ip_to_mac[other_ip]
+        old_ip = self._mac_to_ip.get(mac)
+        if old_ip is not None and old_ip != ip and self._ip_to_mac.get(old_ip) == mac:
+            del self._ip_to_mac[old_ip]
+        previous = self._ip_to_mac.get(ip)
+        if previous is not None and previous != mac:
+            self._mac_to_ip.pop(previous, None)
         self._ip_to_mac[ip] = mac
+        self._mac_to_ip[mac] = ip
 
     def _time_of(self, event: TransferEvent) -> float:
         stamp = event.timestamp

@@ -17,7 +17,7 @@ from custom_components.cisco_ip_phone.firmware_manager import (
     FirmwareManager,
     async_get_manager,
 )
-from tests.simphone import PhoneTimings, SimulatedPhone
+from tests.support.simphone import PhoneTimings, SimulatedPhone
 
 from .ha_common import PHONE_MAC, find_device, phone_subentry_data, server_data
 

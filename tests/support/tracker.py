@@ -14,8 +14,9 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     PhoneTracker,
     TrackerEvent,
 )
+from tests.support.macs import FIELD_7960_MAC
 
-MAC = "000E84C060A6"  # the 7960 of LOG-TEO
+MAC = FIELD_7960_MAC  # the 7960 of LOG-TEO
 IP = "192.168.1.50"
 
 

@@ -27,8 +27,8 @@ from custom_components.cisco_ip_phone.const import (
     DOMAIN,
     SUBENTRY_PHONE,
 )
+from tests.support.macs import PHONE_MAC
 
-PHONE_MAC = "00113A4B5C6D"
 LINE_PASSWORD = "line-secret-1"
 FTP_PASSWORD = "ftp-secret-2"
 

@@ -20,13 +20,13 @@ faithfully as the reference allows (cisco79xx.md §1.2-§1.5, §3.4, §4.1, §7.
   for its image differs from its ``sync`` value;
 * a 79x1-class phone (7941/7961/7970/7975 on ``SIP41.…``/``SIP70.…``) reads
   ``SEP<MAC>.cnf.xml`` only, ignores check-sync and restarts on a
-  service-control NOTIFY that passes Cisco's checks (``tests.simphone_sip``);
+  service-control NOTIFY that passes Cisco's checks (``tests.support.simphone_sip``);
 * every phone answers OPTIONS with ``Server: Cisco-CP<model>G…/<version>``.
 
 It parses what it downloads with its own small parsers, independent of the
 engine's, so a test that passes means two implementations agree.
 
-Command line: ``python -m tests.simphone --server 127.0.0.1:6969 --mac
+Command line: ``python -m tests.support.simphone --server 127.0.0.1:6969 --mac
 00:11:22:33:44:55`` boots once and prints each request like a TFTP log.
 """
 
@@ -44,9 +44,9 @@ import time
 import uuid
 from xml.etree import ElementTree
 
-from tests.simphone_sip import SipListener
-from tests.simphone_tftp import TftpResult, tftp_read
-from tests.simphone_web import serve
+from tests.support.simphone_sip import SipListener
+from tests.support.simphone_tftp import TftpResult, tftp_read
+from tests.support.simphone_web import serve
 
 MODEL_IDS: Mapping[str, int] = {"7960": 7, "7940": 8}
 # 79x1-class models and their device-type numbers (xml_elements.md §5).
@@ -675,7 +675,7 @@ def _server(text: str) -> tuple[str, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of ``python -m tests.simphone``."""
+    """Return the parser of ``python -m tests.support.simphone``."""
     parser = argparse.ArgumentParser(
         prog="scripts/simulate-phone",
         description="Boot a simulated Cisco 7940/7960 against a TFTP server.",

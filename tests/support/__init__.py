@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: simulated phones, packets, firmware trees, MACs."""
