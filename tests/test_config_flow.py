@@ -357,7 +357,7 @@ async def test_options_apply_in_place(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_setting"}  # field is in a section
-    assert "time_zone" in result["description_placeholders"]["error"]
+    assert '"Time zone"' in result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         _options(sip_proxy="pbx.example.net", time_zone="CET", discovery=False),
@@ -403,6 +403,14 @@ proxy1_address : "sipgate.co.uk"
 proxy1_port : 5060
 """
 
+SEP_7942 = b"""<device><deviceProtocol>SIP</deviceProtocol>
+<sipProfile><phoneLabel>Kitchen</phoneLabel><sipLines>
+<line button="1"><featureID>9</featureID><name>3001</name></line>
+</sipLines></sipProfile>
+<loadInformation model="IP Phone 7942">SIP42.9-4-2SR3-1S</loadInformation>
+</device>
+"""
+
 
 async def test_import_existing_folder(
     hass: HomeAssistant, tmp_path: Path, mock_setup_entry: AsyncMock
@@ -411,6 +419,7 @@ async def test_import_existing_folder(
     (tmp_path / "SIPDefault.cnf").write_bytes(SIP_DEFAULT)
     (tmp_path / "SIP0011BB73AD61.cnf").write_bytes(SIP_PHONE)
     (tmp_path / "SIP0015F9175CB0.cnf").write_bytes(SIP_PHONE)
+    (tmp_path / "SEP001E4A0000C1.cnf.xml").write_bytes(SEP_7942)  # issue #13
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _user_input(tmp_path, **{CONF_IMPORT_FOLDER: True})
@@ -418,7 +427,10 @@ async def test_import_existing_folder(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     phones = {sub.unique_id: sub for sub in entry.subentries.values()}
-    assert set(phones) == {"0011BB73AD61", "0015F9175CB0"}
+    assert set(phones) == {"0011BB73AD61", "0015F9175CB0", "001E4A0000C1"}
+    xml_phone = phones["001E4A0000C1"].data
+    assert (xml_phone["model"], xml_phone["label"]) == ("7942", "Kitchen")
+    assert xml_phone["lines"][0]["name"] == "3001"
     phone = phones["0011BB73AD61"]
     assert phone.title == "markwilson.it"
     assert phone.data["lines"][0]["name"] == "sipgateid"

@@ -56,7 +56,7 @@ async def test_add_phone_gets_device_and_entities_without_reload(
         result["flow_id"], {"line_1": _line("bad name with spaces")}
     )
     assert result["errors"] == {"base": "invalid_setting"}
-    assert "line.name" in result["description_placeholders"]["error"]
+    assert '"SIP user name"' in result["description_placeholders"]["error"]
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
         {
@@ -120,7 +120,7 @@ async def test_reconfigure_phone(
         context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
     )
     assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {"mac": PHONE_MAC}
+    assert result["description_placeholders"] == {"mac": PHONE_MAC, "error": ""}
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "7940", "label": "Kitchen"}
     )

@@ -27,7 +27,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr, selector
 import voluptuous as vol
 
-from .config_flow_phone import PhoneSubentryFlowHandler, model_selector
+from .config_flow_phone import PhoneSubentryFlowHandler
 from .const import (
     CONF_DISCOVERY,
     CONF_FTP_PASSWORD,
@@ -52,6 +52,7 @@ from .const import (
 )
 from .import_phones import import_phones
 from .options_flow import PASSWORD, PORT, TEXT, CiscoPhoneOptionsFlow
+from .phone_form import model_selector
 from .provisioning.ftp.settings import FtpSettings, FtpSettingsError
 from .provisioning.settings.models import (
     MODELS,

@@ -34,6 +34,7 @@ from .devices import DeviceKeeper
 from .discovery import DiscoveryOffers
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
+from .locale_issues import schedule_locale_check
 from .online import OnlinePoller
 from .phone_entry import PhoneEntry, phones_from_entry
 from .provisioning.files.render import GeneratedFile, render_files
@@ -321,6 +322,7 @@ class CiscoPhoneHub:
         )
         self._digests = {name.lower(): file.digest for name, file in self.files.items()}
         self.server.set_generated(self.files)
+        schedule_locale_check(self.hass, self.entry, self.server_config, self.phones)
         if macs is None:
             self._refresh_all()
         else:

@@ -1,4 +1,4 @@
-"""Import an existing TFTP folder of ``SIP<MAC>.cnf`` files as phones."""
+"""Import an existing TFTP folder of ``SIP<MAC>.cnf`` / ``SEP<MAC>.cnf.xml`` files."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class FolderImport:
 def import_phones(root: Path) -> FolderImport:
     """Read the folder with the engine's parser (blocking: run in an executor)."""
     results = import_folder(root)
+    # The shared settings of the 79x0 files (SIPDefault.cnf) when there are
+    # any (they come first), else those of the first XML phone.
     return FolderImport(
         phones=[result.phone for result in results],
         settings=results[0].settings if results else None,

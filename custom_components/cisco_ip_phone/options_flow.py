@@ -23,6 +23,7 @@ from .const import (
     CONF_FTP_MASQUERADE,
     CONF_FTP_TLS,
 )
+from .form_errors import async_labels, describe
 from .provisioning.ftp.settings import FtpSettingsError, TlsMode
 from .provisioning.settings.models import ProvisioningError, ServerSettings
 from .provisioning.settings.table import Kind, Section, Setting, server_rows
@@ -204,19 +205,21 @@ class CiscoPhoneOptionsFlow(OptionsFlow):
     async def _async_validate(
         self, options: dict[str, Any], placeholders: dict[str, str]
     ) -> dict[str, str]:
-        """Return form errors; the message of the first goes to ``{error}``."""
+        """Return form errors; the message of the first goes to ``{error}``.
+
+        A field at the top gets the error next to it; a field in a collapsed
+        section cannot (Home Assistant 2025.4), so the form's error names it
+        by its label. Either way the message is shown once.
+        """
         try:
             config = ServerConfig.from_entry(self.config_entry.data, options)
             config.ftp_settings()
             for limit in config.settings.limit_errors():
                 raise limit
-        except FtpSettingsError as err:
-            placeholders["error"] = str(err)
-            return {"base": "invalid_setting"}  # FTP fields are in a section
         except ProvisioningError as err:
-            field = (
-                err.field if FIELD_SECTION.get(err.field or "", "") is None else "base"
+            top = not isinstance(err, FtpSettingsError) and (
+                FIELD_SECTION.get(err.field or "", "") is None
             )
-            placeholders["error"] = str(err)
-            return {field or "base": "invalid_setting"}
+            placeholders["error"] = describe(err, await async_labels(self.hass))
+            return {(err.field if top and err.field else "base"): "invalid_setting"}
         return await self.hass.async_add_executor_job(missing_files, options)

@@ -49,6 +49,7 @@ from custom_components.cisco_ip_phone.provisioning.settings.models import (
     RingTone,
     ServerSettings,
     SettingsError,
+    SpeedDial,
 )
 from tests.support.settings_strategies import NASTY
 
@@ -89,11 +90,14 @@ SERVER = ServerSettings(
     directory_url="http://ha.local/dir.xml?a=1&b=2",
     services_url="http://ha.local/svc.xml",
     logo_url="http://ha.local/logo.bmp",
+    user_locale="German_Germany",
+    network_locale="Germany",
 )
 
 
 def _phone(index: int, model: str) -> PhoneConfig:
     keys = MODELS[model].line_keys
+    xml = MODELS[model].config_style is ConfigStyle.XML
     lines = tuple(
         Line(
             name=f"{model}{n}",
@@ -101,14 +105,18 @@ def _phone(index: int, model: str) -> PhoneConfig:
             password=f"pw<{n}>&'x'",
             display_name=f"Desk {model} {n}",
             short_name=f"L{n}",
+            auto_answer=xml and n == 2,
+            contact=f"c{model}" if xml and n == 1 else "",
         )
         for n in range(1, min(keys, 2) + 1)
     )
+    dials = (SpeedDial("Kitchen & co", "201"),) if xml and keys > 2 else ()
     return PhoneConfig(
         mac=f"00:11:22:33:44:{index:02X}",
         model=model,
         label=f"{model} desk",
         lines=lines,
+        speed_dials=dials,
     )
 
 
@@ -238,6 +246,22 @@ def test_sep_79x0_is_loader_only() -> None:
     assert load.text == "P0S3-8-12-00"
 
 
+def test_version_stamp_follows_the_content() -> None:
+    """<versionStamp> changes exactly when the file's content changes."""
+    phone = _phone(8, "7965")
+
+    def stamp(server: ServerSettings, phone: PhoneConfig) -> str:
+        files = render_files(server, [phone])
+        root = ET.fromstring(files[f"SEP{phone.mac}.cnf.xml"].content)
+        return root.findtext("versionStamp") or ""
+
+    first = stamp(SERVER, phone)
+    assert len(first) == 32
+    assert stamp(SERVER, phone) == first
+    assert stamp(dataclasses.replace(SERVER, network_locale="France"), phone) != first
+    assert stamp(SERVER, dataclasses.replace(phone, label="Other")) != first
+
+
 def test_sep_xml_holds_the_full_config() -> None:
     files = _all_files()
     root = ET.fromstring(files["SEP001122334408.cnf.xml"].content)
@@ -249,7 +273,15 @@ def test_sep_xml_holds_the_full_config() -> None:
     assert root.findtext(".//dialTemplate") == "dialplan.xml"
     assert root.findtext(".//dateTemplate") == "D/M/Y"
     lines = root.findall(".//sipLines/line")
-    assert [line.get("button") for line in lines] == ["1", "2"]
+    assert [line.get("button") for line in lines] == ["1", "2", "3"]
+    # Button 3 is a speed dial (featureID 21) after the two lines.
+    assert [line.findtext("featureID") for line in lines] == ["9", "9", "21"]
+    assert lines[2].findtext("speedDialNumber") == "201"
+    assert lines[2].findtext("featureLabel") == "Kitchen & co"
+    assert lines[0].findtext("contact") == "c7965"
+    assert lines[1].findtext("autoAnswer/autoAnswerEnabled") == "1"
+    assert root.findtext("userLocale/name") == "German_Germany"
+    assert root.findtext("networkLocale") == "Germany"
     assert lines[0].findtext("authName") == "auth79651"
     assert lines[1].findtext("authName") == "79652"
     assert lines[0].findtext("authPassword") == "pw<1>&'x'"
@@ -401,6 +433,8 @@ def test_no_value_can_inject_into_a_cnf_file(
     xml_only: dict[str, Any] = {
         "xml_images": server.xml_images,
         "xml_time_zone": server.xml_time_zone,
+        "user_locale": server.user_locale,
+        "network_locale": server.network_locale,
     }
     assert dataclasses.replace(result.settings, **xml_only) == server
     if target == "line":
@@ -416,7 +450,10 @@ def test_no_value_can_inject_into_a_cnf_file(
 @hsettings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(target_field=st.sampled_from(FIELDS), value=NASTY.filter(bool))
+@given(
+    target_field=st.sampled_from([*FIELDS, ("line", "contact")]),
+    value=NASTY.filter(bool),
+)
 def test_no_value_can_inject_into_an_xml_file(
     target_field: tuple[str, str], value: str
 ) -> None:
@@ -430,9 +467,12 @@ def test_no_value_can_inject_into_an_xml_file(
     event("rendered")
     files = render_files(server, [phone])
     # Rewrite is an optional attribute: compare with a rule that has one.
+    # Optional elements: compare with a file that has them.
     base_server, base_phone = (
         _build("dial", "rewrite", "1", "7965")
         if (target, field) == ("dial", "rewrite")
+        else _build("line", "contact", "c1", "7965")
+        if (target, field) == ("line", "contact")
         else _build("phone", "label", "Desk", "7965")
     )
     base = render_files(base_server, [base_phone])

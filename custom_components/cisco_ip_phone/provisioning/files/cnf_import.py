@@ -50,6 +50,7 @@ from .cnf_syntax import (
     write_cnf,
 )
 from .shared_import import parse_dialplan, parse_ringlist_dat
+from .xml_import import XmlImportResult, import_xml_folder
 
 type Reader = Callable[[CnfEntry, str], Any]
 
@@ -405,12 +406,14 @@ def _model_from_sep(path: Path | None) -> str | None:
     return None
 
 
-def import_folder(path: Path | str) -> list[ImportResult]:
-    """Import every ``SIP<MAC>.cnf`` of a folder (blocking: run in an executor).
+def import_folder(path: Path | str) -> list[ImportResult | XmlImportResult]:
+    """Import every phone of a folder (blocking: run in an executor).
 
-    ``SIPDefault.cnf``, ``dialplan.xml`` and ``RINGLIST.DAT`` are read once
-    when present. The model comes from the phone's ``SEP<MAC>.cnf.xml`` when
-    there is one, otherwise 7960 is assumed (with a warning).
+    Each ``SIP<MAC>.cnf`` is a 79x0: ``SIPDefault.cnf``, ``dialplan.xml`` and
+    ``RINGLIST.DAT`` are read once when present, and the model comes from the
+    phone's ``SEP<MAC>.cnf.xml`` when there is one, otherwise 7960 is assumed
+    (with a warning). Then every full ``SEP<MAC>.cnf.xml`` of another MAC is
+    a 79x1/79x2/79x5/797x phone (``xml_import.import_xml_folder``).
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -439,7 +442,8 @@ def import_folder(path: Path | str) -> list[ImportResult]:
                 f"{file.name}: no SEP{mac}.cnf.xml names the model; 7960 assumed"
             )
         results.append(result)
-    return results
+    done = {result.phone.mac for result in results}
+    return [*results, *import_xml_folder(folder, done)]
 
 
 __all__ = [

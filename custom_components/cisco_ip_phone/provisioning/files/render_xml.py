@@ -9,6 +9,7 @@ the ``.cnf`` files); for the Java phones it is the whole configuration
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import hashlib
 import xml.etree.ElementTree as ET
 
 from ..settings.models import (
@@ -26,6 +27,8 @@ from ..settings.models import (
 DIALPLAN_FILE = "dialplan.xml"
 SECURED_SIP_PORT = 5061  # TLS port; TLS itself is not configured here
 TRANSPORTS = {"tcp": 1, "udp": 2}  # transportLayerProtocol codes (UCM)
+SPEED_DIAL = 21  # featureID of a speed-dial button (usecallmanager.nz line-keys)
+AUTO_ANSWER_ON = 1  # autoAnswerEnabled: 0 off, 1 on (usecallmanager.nz)
 
 
 def _to_bytes(root: ET.Element) -> bytes:
@@ -170,11 +173,28 @@ def render_sep_xml(
                 ("messageWaitingLampPolicy", s.message_waiting_lamp_policy),
             ],
         )
+        if line.contact:
+            _add(element, "contact", line.contact)
+        if line.auto_answer:
+            _add(_add(element, "autoAnswer"), "autoAnswerEnabled", AUTO_ANSWER_ON)
+    for number, dial in enumerate(phone.speed_dials, start=len(phone.lines) + 1):
+        element = _add(lines, "line")
+        element.set("button", str(number))
+        _add_all(
+            element,
+            [
+                ("featureID", SPEED_DIAL),
+                ("featureLabel", dial.label or dial.number),
+                ("speedDialNumber", dial.number),
+                ("featureOptionMask", 0),
+            ],
+        )
     password = (
         phone.phone_password if phone.phone_password is not None else s.phone_password
     )
     _add(_add(root, "commonProfile"), "phonePassword", password)
     _add(root, "loadInformation", image)
+    _locales(root, s)
     vendor = _add(root, "vendorConfig")  # 0 enables, 1 disables (Cisco's way)
     _add_all(
         vendor,
@@ -195,6 +215,28 @@ def render_sep_xml(
     ):
         if url:
             _add(root, tag, url)
+    return _stamped(root)
+
+
+def _locales(root: ET.Element, settings: ServerSettings) -> None:
+    """Write the language and tones folders when not the phone's own (US)."""
+    if settings.user_locale:
+        _add(_add(root, "userLocale"), "name", settings.user_locale)
+    if settings.network_locale:
+        _add(root, "networkLocale", settings.network_locale)
+        _add(_add(root, "networkLocaleInfo"), "name", settings.network_locale)
+
+
+def _stamped(root: ET.Element) -> bytes:
+    """Return the file with ``<versionStamp>``: a digest of everything else.
+
+    It changes exactly when the file's content does, so the phone (which
+    compares it with the stamp of the file it runs) notices new settings.
+    """
+    digest = hashlib.sha256(_to_bytes(root)).hexdigest()[:32]
+    stamp = ET.Element("versionStamp")
+    stamp.text = digest
+    root.insert(2, stamp)  # after fullConfig and deviceProtocol, as UCM's sample
     return _to_bytes(root)
 
 

@@ -11,19 +11,22 @@ research fixtures include one with an undeclared ``xsi:`` prefix).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 import re
 from typing import Any
 import xml.etree.ElementTree as ET
 
 from ..settings.models import (
+    MODELS,
     PhoneConfig,
     ProvisioningError,
     ServerSettings,
     SettingsError,
     get_model,
+    mac_from_filename,
     normalize_mac,
 )
-from ..settings.table import SERVER_ROWS, Kind, Setting
+from ..settings.table import LINE, SERVER_ROWS, Kind, Setting
 from .cnf_syntax import decode_cnf
 
 MAX_XML_BYTES = 256 * 1024
@@ -46,6 +49,13 @@ _LINE_FIELDS = {
     "featureLabel": "short_name",
 }
 _TRANSPORTS = {"1": "tcp", "2": "udp", "4": "tcp"}
+# Written by us from other settings: the digest of the file, and the
+# tones folder again (``networkLocale`` is imported).
+_IGNORED = {"fullConfig", "versionStamp", "networkLocaleInfo/name"}
+_SPEED_DIAL = "21"
+# The phone's built-in language and tones: imported as "not set", so no
+# locale files are expected for them.
+_BUILT_IN_LOCALES = {"english_united_states", "united_states"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +136,18 @@ def import_sep_xml(
     values: dict[str, Any] = {}
     phone: dict[str, Any] = {"mac": mac, "model": get_model(model or "7961").name}
     lines: list[dict[str, Any]] = []
+    dials: list[dict[str, str]] = []
     warnings: list[str] = []
     by_path: dict[str, str] = {}
     for path, element in _walk(root, ""):
         text = (element.text or "").strip()
-        if path == _LINE_PATH:
+        if path == _LINE_PATH and _feature(element) == _SPEED_DIAL:
+            dial = _speed_dial(element)
+            if dial["number"]:
+                dials.append(dial)
+            else:
+                warnings.append(f"{source}: a speed dial without a number is skipped")
+        elif path == _LINE_PATH:
             line = _line(element, warnings, source)
             if line:
                 lines.append(line)
@@ -150,16 +167,20 @@ def import_sep_xml(
                     f"{source} <{path}>: {text!r} is not a number",
                     field=rows[path].key,
                 ) from None
-        elif path in rows or path == "fullConfig":
+        elif path in rows or path in _IGNORED:
             continue
         elif path != "deviceProtocol":
             warnings.append(f"{source}: <{path}> is not imported")
     _special(by_path, values, phone)
+    for key in ("user_locale", "network_locale"):
+        if str(values.get(key, "")).lower() in _BUILT_IN_LOCALES:
+            del values[key]
     policy = root.findtext(f"{_LINE_PATH}/messageWaitingLampPolicy", "").strip()
     if policy.isdigit():
         values["message_waiting_lamp_policy"] = int(policy)
     _shared_proxy(values, lines)
     phone["lines"] = lines
+    phone["speed_dials"] = dials
     try:
         settings = ServerSettings.from_dict(values)
         result_phone = PhoneConfig.from_dict(phone)
@@ -214,12 +235,24 @@ def _shared_proxy(values: dict[str, Any], lines: list[dict[str, Any]]) -> None:
             line.pop("proxy_port", None)
 
 
+def _feature(element: ET.Element) -> str:
+    return (element.findtext("featureID") or "9").strip()
+
+
+def _speed_dial(element: ET.Element) -> dict[str, str]:
+    """Return a speed-dial button (``featureID`` 21) as the phone stores it."""
+    return {
+        "label": (element.findtext("featureLabel") or "").strip(),
+        "number": (element.findtext("speedDialNumber") or "").strip(),
+    }
+
+
 def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, Any]:
-    """Return one line key's settings ({} for a speed dial or feature key)."""
-    if (element.findtext("featureID") or "9").strip() != "9":
+    """Return one line key's settings ({} for a feature key)."""
+    if _feature(element) != "9":
         warnings.append(
-            f"{source}: button {element.get('button', '?')} is a speed dial or "
-            "feature key; not imported"
+            f"{source}: button {element.get('button', '?')} is a feature key "
+            f"(featureID {_feature(element)}); not imported"
         )
         return {}
     line: dict[str, Any] = {}
@@ -233,7 +266,17 @@ def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, An
     port = (element.findtext("port") or "").strip()
     if port.isdigit() and proxy.upper() != "USECALLMANAGER":
         line["proxy_port"] = int(port)
+    contact = (element.findtext("contact") or "").strip()
+    if contact and contact != line.get("name"):
+        try:
+            line["contact"] = LINE["contact"].check(contact, "line.contact")
+        except SettingsError as err:
+            warnings.append(f"{source}: <line><contact> not imported: {err}")
+    answer = (element.findtext("autoAnswer/autoAnswerEnabled") or "0").strip()
+    if answer not in ("", "0"):
+        line["auto_answer"] = True  # 1 in Cisco's docs, 2 in templates
     known = {*_LINE_FIELDS, "featureID", "proxy", "port", "messagesNumber"}
+    known |= {"contact", "autoAnswer"}
     known.add("messageWaitingLampPolicy")  # read once for all lines
     for child in element:
         if child.tag not in known and (child.text or "").strip():
@@ -241,4 +284,66 @@ def _line(element: ET.Element, warnings: list[str], source: str) -> dict[str, An
     return line if "name" in line else {}
 
 
-__all__ = ["XmlImportResult", "import_sep_xml"]
+_LOAD_PREFIX = re.compile(r"^SIP(\d\d)\.", re.IGNORECASE)
+
+
+def guess_model(data: bytes) -> tuple[str, bool]:
+    """Return the model a full ``SEP<MAC>.cnf.xml`` is for, and whether it is sure.
+
+    ``loadInformation@model`` names it when present; else the load's prefix
+    (``SIP45.…`` is a 79x5) and the number of buttons pick the smallest model
+    of that family with enough keys; else a 7961 is assumed.
+    """
+    try:
+        root = _parse(data, "SEP")
+    except SettingsError:
+        return "7961", False
+    load = root.find("loadInformation")
+    named = (load.get("model", "") if load is not None else "").removeprefix(
+        "IP Phone "
+    )
+    if named in MODELS:
+        return named, True
+    match = _LOAD_PREFIX.match((load.text or "") if load is not None else "")
+    buttons = len(root.findall(_LINE_PATH))
+    family = [m for m in MODELS.values() if match and m.load_prefix == match[1]]
+    for model in sorted(family, key=lambda m: (m.line_keys, len(m.name))):
+        if model.line_keys >= buttons:
+            return model.name, False
+    return "7961", False
+
+
+def import_xml_folder(folder: Path, skip: set[str]) -> list[XmlImportResult]:
+    """Import each full ``SEP<MAC>.cnf.xml`` of ``folder`` whose MAC is not in ``skip``.
+
+    ``skip`` holds the MACs imported from ``SIP<MAC>.cnf`` (a 79x0's
+    ``SEP`` file only names its loader). Blocking: run in an executor.
+    """
+    results: list[XmlImportResult] = []
+    for file in sorted(folder.iterdir()):
+        mac = mac_from_filename(file.name)
+        name = file.name.lower()
+        if mac is None or mac in skip or not name.startswith("sep"):
+            continue
+        if not name.endswith(".cnf.xml") or not file.is_file():
+            continue
+        if file.stat().st_size > MAX_XML_BYTES:
+            raise SettingsError(
+                f"{file.name} is {file.stat().st_size} bytes; at most {MAX_XML_BYTES}",
+                field="path",
+            )
+        data = file.read_bytes()
+        if b"sipProfile" not in data:
+            continue  # a 79x0 loader file without its SIP<MAC>.cnf: no phone
+        model, sure = guess_model(data)
+        result = import_sep_xml(data, mac=mac, model=model, source=file.name)
+        if not sure:
+            result.warnings.append(
+                f"{file.name}: the file does not name the model; {model} assumed "
+                "from its firmware and buttons (check it)"
+            )
+        results.append(result)
+    return results
+
+
+__all__ = ["XmlImportResult", "guess_model", "import_sep_xml", "import_xml_folder"]

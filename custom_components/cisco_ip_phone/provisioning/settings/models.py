@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass, field
-import re
 from types import MappingProxyType
 from typing import Any, Self
 
@@ -23,7 +22,6 @@ from .checks import (
     check_enum,
     check_host,
     check_image,
-    check_pattern,
     check_sync,
     check_text,
     list_of,
@@ -41,6 +39,7 @@ from .identity import (
     mac_from_filename,
     normalize_mac,
 )
+from .line import UNPROVISIONED, Line
 from .values import (
     LAST_WEEK,
     MONTHS,
@@ -52,6 +51,7 @@ from .values import (
     DstRule,
     NtpMode,
     RingTone,
+    SpeedDial,
 )
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "RingTone",
     "ServerSettings",
     "SettingsError",
+    "SpeedDial",
     "check_host",
     "check_image",
     "check_sync",
@@ -88,11 +89,7 @@ __all__ = [
 ]
 
 
-_LINE_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{1,64}$")
-_AUTH_NAME = re.compile(r"^[A-Za-z0-9._+~!*'()#@$%&=,-]{1,64}$")
 _ENUMS = {"ntp_mode": NtpMode, "preferred_codec": Codec}
-
-UNPROVISIONED = "UNPROVISIONED"
 
 
 SHORT_NAME_MAX = 16
@@ -100,78 +97,6 @@ DISPLAY_NAME_MAX = 32
 PASSWORD_MAX = 64
 LABEL_MAX = 32
 PHONE_PASSWORD_MAX = 31
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line key: the SIP account it registers and how it is labelled.
-
-    ``auth_name`` defaults to ``name`` when empty; one equal to ``name`` is
-    stored empty, so a setting has one spelling and imports round-trip.
-    """
-
-    name: str
-    auth_name: str = ""
-    password: str = ""
-    display_name: str = ""
-    short_name: str = ""
-    proxy_address: str = ""
-    proxy_port: int | None = None
-
-    def __post_init__(self) -> None:
-        check_pattern(
-            self.name,
-            "line.name",
-            _LINE_NAME,
-            "a SIP user name (1-64 letters, digits or . _ + ~ ! * ' ( ) # -)",
-        )
-        if self.name.upper() == UNPROVISIONED:
-            raise SettingsError(
-                "line.name UNPROVISIONED marks an unused line; remove the line instead",
-                field="line.name",
-            )
-        if self.auth_name == self.name:
-            object.__setattr__(self, "auth_name", "")
-        if self.auth_name:
-            check_pattern(
-                self.auth_name,
-                "line.auth_name",
-                _AUTH_NAME,
-                "an authentication name (1-64 characters, no spaces, quotes or ';')",
-            )
-        for key in ("password", "display_name", "short_name", "proxy_address"):
-            table.LINE[key].check(getattr(self, key), f"line.{key}")
-        if self.proxy_port is not None:
-            table.LINE["proxy_port"].check(self.proxy_port, "line.proxy_port")
-
-    @property
-    def effective_auth_name(self) -> str:
-        """Return the name used for digest authentication."""
-        return self.auth_name or self.name
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        mapping = require_mapping(data, "line")
-        reject_unknown(mapping, cls, "line")
-        if "name" not in mapping:
-            raise SettingsError("line.name is required", field="line.name")
-        return cls(
-            name=mapping["name"],
-            auth_name=mapping.get("auth_name", ""),
-            password=mapping.get("password", ""),
-            display_name=mapping.get("display_name", ""),
-            short_name=mapping.get("short_name", ""),
-            proxy_address=mapping.get("proxy_address", ""),
-            proxy_port=mapping.get("proxy_port"),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the stored form; unset later additions are left out."""
-        data = plain_dict(self)
-        for key in ("proxy_address", "proxy_port"):
-            if data[key] in ("", None):
-                del data[key]
-        return data
 
 
 DEFAULT_IMAGE_79X0 = "P0S3-8-12-00"
@@ -193,6 +118,7 @@ class PhoneConfig:
     image: str = ""
     dial_plan: bool = True
     phone_password: str | None = None
+    speed_dials: tuple[SpeedDial, ...] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
@@ -208,11 +134,15 @@ class PhoneConfig:
             isinstance(line, Line) for line in lines
         ):
             raise SettingsError("lines must be a list of lines", field="lines")
-        if len(self.lines) > model.line_keys:
+        dials = tuple(self.speed_dials)
+        object.__setattr__(self, "speed_dials", dials)
+        if not all(isinstance(dial, SpeedDial) for dial in dials):
+            raise SettingsError("speed_dials must be speed dials", field="speed_dials")
+        if len(self.lines) + len(dials) > model.line_keys:
             raise SettingsError(
                 f"a {model.name} has {model.line_keys} line keys; "
-                f"{len(self.lines)} lines were given",
-                field="lines",
+                f"{len(self.lines)} lines and {len(dials)} speed dials were given",
+                field="speed_dials" if dials else "lines",
             )
         for row in table.PHONE_ROWS:
             value = getattr(self, row.key)
@@ -252,14 +182,21 @@ class PhoneConfig:
             image=mapping.get("image", ""),
             dial_plan=mapping.get("dial_plan", True),
             phone_password=mapping.get("phone_password"),
+            speed_dials=list_of(
+                mapping.get("speed_dials", []),
+                "speed_dials",
+                SpeedDial.from_dict,
+                max_items=8,
+            ),
             overrides=require_mapping(mapping.get("overrides", {}), "overrides"),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the stored form; no ``overrides`` key when there are none."""
+        """Return the stored form; later additions only when set."""
         data = plain_dict(self)
-        if not data["overrides"]:
-            del data["overrides"]
+        for key in ("overrides", "speed_dials"):
+            if not data[key]:
+                del data[key]
         return data
 
 
@@ -372,6 +309,8 @@ class ServerSettings:
     message_waiting_lamp_policy: int = 1
     http_proxy_addr: str = ""
     http_proxy_port: int = 80
+    user_locale: str = ""
+    network_locale: str = ""
 
     def __post_init__(self) -> None:
         for row in table.SERVER_ROWS:

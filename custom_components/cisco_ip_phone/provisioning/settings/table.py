@@ -44,6 +44,7 @@ class Scope(StrEnum):
     """Where a setting lives: every phone, one phone, or one line key."""
 
     SERVER = "server"
+    LOCALE = "locale"
     PHONE = "phone"
     LINE = "line"
 
@@ -76,6 +77,7 @@ class Section(StrEnum):
     URLS = "urls"
     FIRMWARE = "firmware"
     ADVANCED = "advanced"
+    LOCALE = "locale"
     PHONE = "phone"
     LINE = "line"
 
@@ -100,6 +102,9 @@ _TIME_ZONE = re.compile(r"^[A-Za-z0-9+-]{1,10}$")
 _XML_TIME_ZONE = re.compile(r"^[A-Za-z0-9 /().+,-]{1,64}$")
 _DATE_FORMAT = re.compile(r"^(?:M|D|YY?)([/.-])(?:M|D|YY?)\1(?:M|D|YY?)$")
 _MESSAGES_URI = re.compile(r"^[A-Za-z0-9*#+.@_-]{0,64}$")
+# A locale is a folder on the TFTP server: letters, digits, '_', '.', '-'.
+_LOCALE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$")
+_CONTACT = re.compile(r"^[A-Za-z0-9._+~!*'()#-]{0,64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +380,14 @@ SERVER_ROWS: tuple[Setting, ...] = (
          section=S.URLS, cnf_key="http_proxy_addr", families=CNF_ONLY),
     _row("http_proxy_port", P, 80, "Port of the HTTP proxy.", section=S.URLS,
          cnf_key="http_proxy_port", families=CNF_ONLY),
+    _row("user_locale", T, "", "Language folder (e.g. German_Germany); empty: "
+         "English.", section=S.LOCALE, families=XML_ONLY, pattern=_LOCALE,
+         what="a locale folder name such as German_Germany",
+         xml_path="userLocale/name"),
+    _row("network_locale", T, "", "Tones folder (e.g. Germany); empty: United "
+         "States.", section=S.LOCALE, families=XML_ONLY, pattern=_LOCALE,
+         what="a network locale folder name such as United_Kingdom",
+         xml_path="networkLocale"),
 )  # fmt: skip
 
 PHONE_ROWS: tuple[Setting, ...] = (
@@ -395,6 +408,9 @@ PHONE_ROWS: tuple[Setting, ...] = (
     _row("phone_password", Kind.PASSWORD, None, "Settings-menu password override.",
          scope=Scope.PHONE, section=S.PHONE, max_len=31, form=False,
          cnf_key="phone_password", xml_path="commonProfile/phonePassword"),
+    _row("speed_dials", X, (), "Speed-dial buttons after the lines: label and "
+         "number.", scope=Scope.PHONE, section=S.PHONE, families=XML_ONLY,
+         xml_path="sipLines/line (featureID 21)"),
 )  # fmt: skip
 
 LINE_ROWS: tuple[Setting, ...] = (
@@ -417,6 +433,13 @@ LINE_ROWS: tuple[Setting, ...] = (
     _row("proxy_port", P, None, "Port of that SIP server.", scope=Scope.LINE,
          section=S.LINE, cnf_key="proxyN_port", xml_path="sipLines/line/port",
          form=False),
+    _row("auto_answer", B, False, "Answer calls on the speaker by itself.",
+         scope=Scope.LINE, section=S.LINE, families=XML_ONLY,
+         xml_path="sipLines/line/autoAnswer/autoAnswerEnabled"),
+    _row("contact", T, "", "Contact user of the registration (empty: the SIP "
+         "user).", scope=Scope.LINE, section=S.LINE, families=XML_ONLY,
+         pattern=_CONTACT, what="a SIP user name (letters, digits, . _ + ~ ! * "
+         "' ( ) # -)", xml_path="sipLines/line/contact"),
 )  # fmt: skip
 
 ROWS: tuple[Setting, ...] = SERVER_ROWS + PHONE_ROWS + LINE_ROWS

@@ -211,3 +211,33 @@ class RingTone:
 
     def as_dict(self) -> dict[str, Any]:
         return plain_dict(self)
+
+
+_SPEED_NUMBER = re.compile(r"^[0-9*#+]{1,32}$")
+SPEED_LABEL_MAX = 30  # featureLabel of the XML phones (usecallmanager.nz)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedDial:
+    """A button after the lines that dials ``number`` (``featureID`` 21)."""
+
+    label: str
+    number: str
+
+    def __post_init__(self) -> None:
+        check_text(self.label, "speed_dials.label", max_len=SPEED_LABEL_MAX)
+        check_pattern(
+            self.number,
+            "speed_dials.number",
+            _SPEED_NUMBER,
+            "a number to dial (1-32 digits, * # +)",
+        )
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        mapping = require_mapping(data, "speed_dials")
+        reject_unknown(mapping, cls, "speed_dials")
+        return cls(label=mapping.get("label", ""), number=mapping.get("number", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        return plain_dict(self)
