@@ -48,6 +48,8 @@ import tempfile
 import time
 from typing import Any
 
+import aiohttp
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
@@ -385,6 +387,7 @@ class HaRun:
         self.ours: set[str] = set()
         self.entry_id = ""
         self.out: dict[str, Any] = {}
+        self.partial: dict[str, Any] = {}  # what a phase measured so far
 
     async def run(self) -> dict[str, Any]:
         try:
@@ -410,14 +413,22 @@ class HaRun:
         # The phones stop themselves at --deadline; around them come the
         # quiet wait and the recorder's catch-up (at most SETTLE_LIMIT).
         limit = self.a.deadline + self.a.quiet_wait + SETTLE_LIMIT + 60
+        self.partial = {}
         try:
-            async with asyncio.timeout(limit):
+            async with asyncio.timeout(limit) as cut:
                 self.out[name] = await step()
-        except TimeoutError:
-            self.out[name] = {"error": f"cut off after {limit:.0f} s"}
+        except TimeoutError as err:
+            # Keep what was measured before the cut (the phones' results).
+            error = (
+                f"cut off after {limit:.0f} s"
+                if cut.expired()
+                else f"Home Assistant did not answer in time ({err!r})"
+            )
+            self.out[name] = {**self.partial, "error": error}
         except Exception as err:  # reported; the run goes on
             tail = self.hass.log_tail(8)
-            self.out[name] = {"error": f"{type(err).__name__}: {err}", "log": tail}
+            error = f"{type(err).__name__}: {err}"
+            self.out[name] = {**self.partial, "error": error, "log": tail}
         self.out[name]["phase_s"] = time.monotonic() - started
         print(f"  HA {name}: {summary(name, self.out[name])}", flush=True)
 
@@ -491,34 +502,47 @@ class HaRun:
             await ws.close()
         return time.monotonic() - launched
 
+    async def _command(self, kind: str, timeout: float = 30.0, **fields: Any) -> Any:
+        """One websocket command on its own connection, bounded in time.
+
+        Raises TimeoutError (or aiohttp.ClientError) when an overloaded Home
+        Assistant does not answer; callers decide whether that is fatal.
+        """
+        async with asyncio.timeout(timeout):
+            ws = await self.api.ws()
+            try:
+                return await ws.call(kind, **fields)
+            finally:
+                await ws.close()
+
     async def _settle(self, limit: float = SETTLE_LIMIT) -> dict[str, Any]:
         """Wait for the recorder to write everything queued, then one commit.
 
-        Bounded: a Home Assistant that never catches up is reported, not
-        waited for.
+        Bounded: a Home Assistant that never catches up (or does not even
+        answer) is reported, not waited for.
         """
         deadline = time.monotonic() + limit
-        ws = await self.api.ws()
         backlog = None
-        try:
-            while time.monotonic() < deadline:
-                info = await ws.call("recorder/info")
-                backlog = info.get("backlog")
-                if backlog == 0:
-                    break
+        while time.monotonic() < deadline:
+            try:
+                info = await self._command("recorder/info", timeout=15)
+            except (TimeoutError, aiohttp.ClientError):
                 await asyncio.sleep(0.5)
-        finally:
-            await ws.close()
+                continue  # too busy to answer: ask again
+            backlog = info.get("backlog")
+            if backlog == 0:
+                break
+            await asyncio.sleep(0.5)
         await asyncio.sleep(COMMIT_INTERVAL + 1.5)
         return {"recorder_backlog": backlog, "caught_up": backlog == 0}
 
-    async def _issues(self) -> set[str]:
-        ws = await self.api.ws()
+    async def _issues(self) -> set[str] | None:
+        """Our open repair issues; None when Home Assistant does not answer."""
         try:
-            issues = (await ws.call("repairs/list_issues"))["issues"]
-        finally:
-            await ws.close()
-        return {i["issue_id"] for i in issues if i.get("domain") == DOMAIN}
+            result = await self._command("repairs/list_issues")
+        except (TimeoutError, aiohttp.ClientError):
+            return None
+        return {i["issue_id"] for i in result["issues"] if i.get("domain") == DOMAIN}
 
     async def _load(self, mode: str) -> dict[str, Any]:
         """Storm or power cut with pings and event counting around it."""
@@ -539,6 +563,7 @@ class HaRun:
                 )
             finally:
                 ping = await asyncio.to_thread(pinger.stop)
+            self.partial = res
             cpu0 = res["cpu0"]
             res["ping"], res["quiet"] = ping, quiet
             res["settle"] = await self._settle()
@@ -554,8 +579,9 @@ class HaRun:
             res["rows_total"] = rows1[0] - rows0[0]
             res["rows_ours"] = rows1[1] - rows0[1]
         issues1 = await self._issues()
-        res["issues_raised"] = sorted(issues1 - issues0)
-        res["issues_open"] = len(issues1)
+        if issues0 is not None and issues1 is not None:
+            res["issues_raised"] = sorted(issues1 - issues0)
+            res["issues_open"] = len(issues1)
         res["rss_mb"], res["rss_peak_mb"] = proc_rss_mb(self.hass.pid)
         return res
 
