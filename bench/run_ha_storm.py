@@ -25,7 +25,7 @@ Per N (``--phones 100,300,1000``):
 
 Phones are ``bench/storm_phones.py`` processes (each phone from its own
 127.20.x.y address). Every phase has a deadline; hass and the standalone
-server are always stopped and the temporary dir removed.
+server are always stopped and the temporary dir removed (unless --keep).
 
   /work/main/.venv/bin/python bench/run_ha_storm.py --phones 50,100
   /work/main/.venv/bin/python bench/run_ha_storm.py --quick
@@ -113,7 +113,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--deadline",
         type=float,
         default=360.0,
-        help="cut off any one phase (setup, storm, restart, power cut) after S s",
+        help="phones give up after S s, set-up and restart wait at most S s; a"
+        " phase is cut off at S + quiet-wait + 180 s and reported as failed",
     )
     ap.add_argument("--workdir", type=Path, default=None, help="default: a temp dir")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
