@@ -408,12 +408,19 @@ class Ws:
         await self.conn.send_json({"id": msg_id, "type": kind, **fields})
         return msg_id
 
-    async def call(self, kind: str, **fields: Any) -> Any:
-        """Send one command and return its result (no subscription on this socket)."""
+    async def call(
+        self, kind: str, *, timeout: float | None = None, **fields: Any
+    ) -> Any:
+        """Send one command and return its result (no subscription on this socket).
+
+        ``timeout`` bounds the wait for the answer (TimeoutError); a late
+        answer to an earlier call is skipped by its id.
+        """
         assert self.conn is not None
         msg_id = await self.send(kind, **fields)
         while True:
-            for msg in _messages(await self.conn.receive_str()):
+            text = await self.conn.receive_str(timeout=timeout)
+            for msg in _messages(text):
                 if msg.get("id") == msg_id and msg.get("type") == "result":
                     if not msg.get("success"):
                         raise RuntimeError(f"{kind}: {msg.get('error')}")
