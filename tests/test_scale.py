@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 import time
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -31,6 +32,8 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
 )
 
 from .ha_common import phone_subentry_data, server_data
+
+pytest_plugins = ["tests.fixtures_ha"]
 
 MAC_A = "00113A4B5C6D"
 MAC_B = "00113A4B5C6E"
@@ -205,3 +208,50 @@ async def test_idle_tick_writes_nothing(
     await hass.async_block_till_done()
     writes.close()
     assert writes.ids == []
+
+
+async def test_adding_a_phone_renders_and_refreshes_that_phone_only(
+    hass: HomeAssistant, tftp_root: Path
+) -> None:
+    """Phone N+1 costs one phone's rendering and writes, whatever N is."""
+    macs = [f"0011223300{index:02X}" for index in range(12)]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=server_data(tftp_root),
+        subentries_data=[
+            {**phone_subentry_data(mac), "title": f"Phone {mac}"} for mac in macs
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = entry.runtime_data
+    renderer = hub._served.renderer
+    rendered = renderer.phone_renders
+    old_files = dict(hub.files)
+    existing = set().union(*(_entities_of(hass, entry, mac) for mac in macs))
+    writes = _Writes(hass)
+    new = "0011223300FF"
+    data = phone_subentry_data(new)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=data["subentry_type"],
+            title="Lobby",
+            unique_id=new,
+        ),
+    )
+    await hass.async_block_till_done()
+    writes.close()
+    assert renderer.phone_renders - rendered == 1
+    assert hub._reader.changed == {new}
+    assert writes.of(existing) == []
+    assert hass.states.get("sensor.lobby_provisioning_state") is not None
+    for name, file in old_files.items():
+        assert hub.files[name] is file or name == "syncinfo.xml"
+    assert f"SIP{new}.cnf" in hub.files
+    # A firmware hop of one phone renders that phone again, nobody else.
+    hub.set_image_override(macs[0], "P0S3-08-11-00")
+    assert renderer.phone_renders - rendered == 2
+    assert b"P0S3-08-11-00" in hub.files[f"SIP{macs[0]}.cnf"].content

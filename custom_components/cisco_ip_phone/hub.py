@@ -36,8 +36,8 @@ from .const import (
 from .devices import DeviceKeeper
 from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
-from .phone_entry import PhoneEntry, phones_from_entry
-from .provisioning.files.render import GeneratedFile, render_files
+from .phone_entry import PhoneEntry, PhoneReader, phones_from_entry
+from .provisioning.files.render import GeneratedFile
 from .provisioning.ftp.server import FtpBindError
 from .provisioning.ftp.settings import FtpSettingsError
 from .provisioning.server import EngineUpdate, ProvisioningServer, ServerCounters
@@ -45,15 +45,13 @@ from .provisioning.tftp import ContentResolver, TransferEvent
 from .provisioning.tracking.discovery import DiscoveryGate
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
+from .served_files import ServedFiles
 from .server_config import ServerConfig
 
 if TYPE_CHECKING:
     from .firmware_manager import FirmwareManager
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
-# Served per requesting phone (firmware hops, resync), so a phone's copy may
-# differ from the shared one without its config being out of date.
-PER_PHONE_FILES = frozenset({"os79xx.txt", "syncinfo.xml"})
 # Server counters change with every transfer: write them at most this often.
 COUNTER_INTERVAL: Final = 1.0
 # FTP that could not start is retried with back-off (seconds), capped.
@@ -81,9 +79,9 @@ class CiscoPhoneHub:
         self.entry = entry
         self.server_config = ServerConfig.from_entry(entry.data, entry.options)
         self.root = Path(self.server_config.root)
-        self.phones: dict[str, PhoneEntry] = phones_from_entry(entry)
-        self.files: dict[str, GeneratedFile] = {}
-        self._digests: dict[str, str] = {}
+        self._reader = PhoneReader()
+        self.phones: dict[str, PhoneEntry] = self._reader.read(entry)
+        self.files: dict[str, GeneratedFile] = {}  # served; see ServedFiles
         # Per-phone overrides of render (firmware hops, resync).
         self.images: dict[str, str] = {}
         self.syncs: dict[str, str] = {}
@@ -93,6 +91,7 @@ class CiscoPhoneHub:
             host=self.server_config.host,
             tftp_port=self.server_config.tftp_port,
         )
+        self._served = ServedFiles(self.server.set_generated)
         self.ftp_error: str | None = None
         self.store = HubStore(hass, entry)
         self.firmware: FirmwareManager = FirmwareManager(hass, entry, self)
@@ -270,24 +269,13 @@ class CiscoPhoneHub:
     def config_up_to_date(self, mac: str) -> bool | None:
         """Return whether a phone fetched the current version of its files.
 
-        Every generated file the phone fetched before must match the current
-        digest, and the phone must have fetched its main config file at all.
         ``None`` (unknown) when the phone is not configured or was never seen.
-        Costs the number of files the phone fetched, not the number of phones.
         """
         phone = self.phones.get(mac)
         observation = self.tracker.observation(mac)
         if phone is None or observation is None:
             return None
-        fetched = {name.lower(): digest for name, digest in observation.fetched.items()}
-        if phone.main_file.lower() not in fetched:
-            return False
-        current = self._digests
-        return all(
-            current[name] == digest
-            for name, digest in fetched.items()
-            if name in current and name not in PER_PHONE_FILES
-        )
+        return self._served.up_to_date(phone.main_file, observation.fetched)
 
     def title(self, mac: str) -> str:
         """Return the name the user gave a phone (its MAC when unknown)."""
@@ -301,20 +289,23 @@ class CiscoPhoneHub:
 
     @callback
     def regenerate(self, macs: set[str] | None = None) -> None:
-        """Render every file and serve it at once; refresh ``macs`` (or all)."""
-        self.files = render_files(
+        """Serve the current files; refresh ``macs`` and changed phones, or all.
+
+        Only what changed is rendered again (``ServedFiles``); every phone is
+        refreshed when ``macs`` is None or a file all phones read changed.
+        """
+        self.files = self._served.render(
             self.server_config.settings,
             [phone.config for phone in self.phones.values()],
-            images=self.images,
-            syncs=self.syncs,
+            self.images,
+            self.syncs,
         )
-        self._digests = {name.lower(): file.digest for name, file in self.files.items()}
-        self.server.set_generated(self.files)
-        if macs is None:
+        if macs is None or self._served.renderer.shared_changed:
             self._refresh_all()
-        else:
-            for mac in macs:
-                self.async_refresh_phone(mac)
+            return
+        for mac in macs | self._served.renderer.changed:
+            self.async_refresh_phone(mac)
+        self._refresh_server()
 
     @callback
     def async_apply_entry(self) -> bool:
@@ -326,10 +317,10 @@ class CiscoPhoneHub:
         new_config = ServerConfig.from_entry(self.entry.data, self.entry.options)
         if not new_config.same_connection(self.server_config):
             return False
+        same_settings = new_config == self.server_config
         self.server_config = new_config
-        old = self.phones
-        self.phones = phones_from_entry(self.entry)
-        self.regenerate()
+        old, self.phones = self.phones, self._reader.read(self.entry)
+        self.regenerate(set(self._reader.changed) if same_settings else None)
         for mac, phone in self.phones.items():
             if mac not in old or old[mac].subentry_id != phone.subentry_id:
                 # After the current flow step: the discovery flow that added
