@@ -30,6 +30,10 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferEvent,
     TransferOutcome,
 )
+from custom_components.cisco_ip_phone.provisioning.tracking.model import (
+    ProvisioningState,
+)
+from custom_components.cisco_ip_phone.served_files import ServedFiles
 
 from .ha_common import phone_subentry_data, server_data
 
@@ -255,3 +259,15 @@ async def test_adding_a_phone_renders_and_refreshes_that_phone_only(
     hub.set_image_override(macs[0], "P0S3-08-11-00")
     assert renderer.phone_renders - rendered == 2
     assert b"P0S3-08-11-00" in hub.files[f"SIP{macs[0]}.cnf"].content
+
+
+def test_a_first_boot_is_judged_when_it_ends() -> None:
+    """Up to date: unknown while the first boot fetches, off if it ended short."""
+    served = ServedFiles(lambda files: None)
+    main = f"SIP{MAC_A}.cnf"
+    fetched = {"SEP00113A4B5C6D.cnf.xml": "x"}
+    for state in (ProvisioningState.BOOTING, ProvisioningState.CHECKING_IMAGE):
+        assert served.up_to_date(main, fetched, state) is None
+    for state in (ProvisioningState.STUCK_IN_LOOP, ProvisioningState.UNKNOWN):
+        assert served.up_to_date(main, fetched, state) is False
+    assert served.up_to_date(main, {main: "x"}, ProvisioningState.BOOTING) is True

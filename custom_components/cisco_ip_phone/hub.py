@@ -269,13 +269,16 @@ class CiscoPhoneHub:
     def config_up_to_date(self, mac: str) -> bool | None:
         """Return whether a phone fetched the current version of its files.
 
-        ``None`` (unknown) when the phone is not configured or was never seen.
+        ``None`` (unknown) when the phone is not configured, was never seen,
+        or is in its first boot (not judged before it could fetch its files).
         """
         phone = self.phones.get(mac)
         observation = self.tracker.observation(mac)
         if phone is None or observation is None:
             return None
-        return self._served.up_to_date(phone.main_file, observation.fetched)
+        return self._served.up_to_date(
+            phone.main_file, observation.fetched, observation.state
+        )
 
     def title(self, mac: str) -> str:
         """Return the name the user gave a phone (its MAC when unknown)."""

@@ -13,6 +13,18 @@ from collections.abc import Callable, Iterable, Mapping
 from .provisioning.files.render import GeneratedFile
 from .provisioning.files.render_incremental import IncrementalRenderer
 from .provisioning.settings.models import PhoneConfig, ServerSettings
+from .provisioning.tracking.model import ProvisioningState
+
+# A phone in these states is still fetching its files (issue #16: a first
+# boot wrote "off" and then "on" within seconds).
+IN_BOOT = frozenset(
+    {
+        ProvisioningState.BOOTING,
+        ProvisioningState.CHECKING_IMAGE,
+        ProvisioningState.DOWNLOADING_LOADER,
+        ProvisioningState.DOWNLOADING_APPLICATION,
+    }
+)
 
 # Served per requesting phone (firmware hops, resync), so a phone's copy may
 # differ from the shared one without its config being out of date.
@@ -41,16 +53,20 @@ class ServedFiles:
         self._publish(self.files)
         return self.files
 
-    def up_to_date(self, main_file: str, fetched: Mapping[str, str]) -> bool:
+    def up_to_date(
+        self, main_file: str, fetched: Mapping[str, str], state: ProvisioningState
+    ) -> bool | None:
         """Return whether ``fetched`` (name -> digest) holds current files only.
 
         The phone must have fetched its main config file, and every generated
         file it fetched must match today's digest (per-phone files aside).
+        ``None`` while a phone that never fetched it is still booting: its
+        first boot is judged when it ends, not file by file.
         Costs the number of files the phone fetched, not the number of phones.
         """
         seen = {name.lower(): digest for name, digest in fetched.items()}
         if main_file.lower() not in seen:
-            return False
+            return None if state in IN_BOOT else False
         current = self._digests
         return all(
             current[name] == digest
