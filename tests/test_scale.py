@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.cisco_ip_phone.coalesce import PhoneBatcher
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
 from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
@@ -271,3 +272,63 @@ def test_a_first_boot_is_judged_when_it_ends() -> None:
     for state in (ProvisioningState.STUCK_IN_LOOP, ProvisioningState.UNKNOWN):
         assert served.up_to_date(main, fetched, state) is False
     assert served.up_to_date(main, {main: "x"}, ProvisioningState.BOOTING) is True
+
+
+async def test_a_storm_refreshes_each_phone_once_per_interval(
+    hass: HomeAssistant,
+) -> None:
+    """Below the storm threshold at once; above it, once per phone, no event lost."""
+    calls: list[tuple[str, tuple[int, ...]]] = []
+    now = [100.0]
+    batch = PhoneBatcher[int](
+        hass,
+        lambda mac, events: calls.append((mac, events)),
+        storm=3,
+        clock=lambda: now[0],
+    )
+    batch.add("A", (1,))
+    batch.add("B", ())
+    batch.add("A", (2,))
+    assert calls == [("A", (1,)), ("B", ()), ("A", (2,))]  # not a storm yet
+    for number in range(3, 43):
+        batch.add("A", (number,))
+        batch.add("B", ())
+    assert len(calls) == 3  # a storm: everyone waits
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    assert calls[3] == ("A", tuple(range(11, 43)))  # the newest 32 events
+    assert calls[4] == ("B", ())
+    assert len(calls) == 5
+    # A new interval: immediate again; stop flushes what still waits.
+    now[0] += 1.5
+    batch.add("C", (7,))
+    assert calls[-1] == ("C", (7,))
+    for _ in range(5):
+        batch.add("D", (8,))
+    batch.flush()
+    assert calls[-1] == ("D", (8, 8, 8))
+    batch.flush()
+    assert calls[-1] == ("D", (8, 8, 8))
+
+
+async def test_a_storm_of_phones_writes_each_state_once_per_interval(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    entities_a = _entities_of(hass, two_phones, MAC_A)
+    hub._batch._storm = 0  # every refresh counts as a storm
+    writes = _Writes(hass)
+    events: list[Event] = []
+    unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, events.append)
+    for name in ("SIPDefault.cnf", f"SIP{MAC_A}.cnf", "RINGLIST.DAT"):
+        hub.feed_transfer(_transfer(hub, name))
+    await hass.async_block_till_done()
+    assert writes.of(entities_a) == []
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    writes.close()
+    unsub()
+    shown = writes.of(entities_a)
+    assert shown
+    assert len(shown) == len(set(shown))  # each entity once
+    assert any(e.data["entity_id"].startswith("event.") for e in events)

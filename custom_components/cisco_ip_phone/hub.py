@@ -24,7 +24,7 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import STORAGE_DIR
 
-from .coalesce import Coalescer
+from .coalesce import COUNTER_INTERVAL, Coalescer, PhoneBatcher
 from .const import (
     DISCOVERY_COOLDOWN,
     DOMAIN,
@@ -52,8 +52,6 @@ if TYPE_CHECKING:
     from .firmware_manager import FirmwareManager
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
-# Server counters change with every transfer: write them at most this often.
-COUNTER_INTERVAL: Final = 1.0
 # FTP that could not start is retried with back-off (seconds), capped.
 FTP_RETRY_FIRST: Final = 10.0
 FTP_RETRY_MAX: Final = 600.0
@@ -102,6 +100,7 @@ class CiscoPhoneHub:
         self._discovered_at: dict[str, float] = {}
         self._discovery_gate = DiscoveryGate()
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
+        self._batch = PhoneBatcher[TrackerEvent](hass, self.async_refresh_phone)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ftp_retry: CALLBACK_TYPE | None = None
         self._ftp_delay = FTP_RETRY_FIRST
@@ -236,6 +235,7 @@ class CiscoPhoneHub:
             self._ftp_retry = None
         self.firmware.async_stop()
         self._counters.flush()
+        self._batch.flush()
         await self.server.stop()
         if save:
             await self.store.async_save(self._data_to_save())
@@ -407,7 +407,7 @@ class CiscoPhoneHub:
                 self._discover(event)
         self.firmware.handle_update(update)
         for mac in update.macs:
-            self.async_refresh_phone(mac, update.events_for(mac))
+            self._batch.add(mac, update.events_for(mac))
         if update.counters_changed:
             self._counters.schedule()
         if update.macs or update.counters_changed:
