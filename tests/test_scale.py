@@ -330,5 +330,11 @@ async def test_a_storm_of_phones_writes_each_state_once_per_interval(
     unsub()
     shown = writes.of(entities_a)
     assert shown
-    assert len(shown) == len(set(shown))  # each entity once
-    assert any(e.data["entity_id"].startswith("event.") for e in events)
+    states = [entity_id for entity_id in shown if not entity_id.startswith("event.")]
+    assert len(states) == len(set(states))  # each state entity once
+    fired = [e for e in events if e.data["entity_id"].startswith("event.")]
+    assert len(fired) == 2  # one state change per event
+    assert [e.data["new_state"].attributes["event_type"] for e in fired] == [
+        "booted",
+        "configured",
+    ]
