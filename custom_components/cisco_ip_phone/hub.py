@@ -260,7 +260,7 @@ class CiscoPhoneHub:
     @property
     def phones_seen(self) -> int:
         """Return how many distinct phones asked for files."""
-        return len(self.tracker.observations())
+        return self.tracker.count()
 
     def observation(self, mac: str) -> PhoneObservation | None:
         """Return what the tracker saw of a phone, if anything."""

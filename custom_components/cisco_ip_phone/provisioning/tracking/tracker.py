@@ -66,6 +66,7 @@ class PhoneTracker(OutcomeRules):
         self._timings = timings or TrackerTimings()
         self._phones: dict[str, PhoneBook] = {}
         self._ip_to_mac: dict[str, str] = {}
+        self._ip_of: dict[str, str] = {}  # the reverse of _ip_to_mac
         self._pending = PendingRequests(self._time_of)
         self._out: list[TrackerEvent] = []
 
@@ -79,6 +80,10 @@ class PhoneTracker(OutcomeRules):
     def observations(self) -> dict[str, PhoneObservation]:
         """Return every tracked phone's observation, keyed by MAC."""
         return {mac: phone.obs for mac, phone in self._phones.items()}
+
+    def count(self) -> int:
+        """Return how many phones are tracked, without copying them (per transfer)."""
+        return len(self._phones)
 
     def mac_for_ip(self, ip: str) -> str | None:
         """Return the MAC last seen at ``ip`` (requests without MAC need it)."""
@@ -214,7 +219,8 @@ class PhoneTracker(OutcomeRules):
     def _phone(self, mac: str) -> PhoneBook:
         phone = self._phones.get(mac)
         if phone is None:
-            self._make_room()
+            if not self._is_known(mac):  # only strangers are ever forgotten
+                self._make_room()
             phone = self._phones[mac] = PhoneBook(PhoneObservation(mac=mac))
         return phone
 
@@ -227,15 +233,24 @@ class PhoneTracker(OutcomeRules):
             return
         oldest = min(strangers, key=lambda p: p.obs.last_seen or 0.0)
         del self._phones[oldest.obs.mac]
-        if oldest.obs.ip and self._ip_to_mac.get(oldest.obs.ip) == oldest.obs.mac:
-            del self._ip_to_mac[oldest.obs.ip]
+        ip = self._ip_of.pop(oldest.obs.mac, None)
+        if ip is not None:
+            del self._ip_to_mac[ip]
 
     def _bind(self, ip: str, mac: str) -> None:
-        """Make ``ip`` belong to ``mac`` only (DHCP may hand it to another)."""
-        for other_ip, other_mac in list(self._ip_to_mac.items()):
-            if other_mac == mac and other_ip != ip:
-                del self._ip_to_mac[other_ip]
+        """Make ``ip`` belong to ``mac`` only (DHCP may hand it to another).
+
+        The reverse map makes this O(1): a scan of every address per new
+        phone made a boot storm of 1,000 phones quadratic (issue #16).
+        """
+        old_ip = self._ip_of.get(mac)
+        if old_ip is not None and old_ip != ip:
+            del self._ip_to_mac[old_ip]
+        old_mac = self._ip_to_mac.get(ip)
+        if old_mac is not None and old_mac != mac:
+            del self._ip_of[old_mac]
         self._ip_to_mac[ip] = mac
+        self._ip_of[mac] = ip
 
     def _time_of(self, event: TransferEvent) -> float:
         stamp = event.timestamp
