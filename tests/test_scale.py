@@ -6,6 +6,7 @@ both mean an entity wrote), engine updates per transfer event, subscribers.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 import time
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.cisco_ip_phone.coalesce import PhoneBatcher
+from custom_components.cisco_ip_phone.coalesce import FLUSH_CHUNK, PhoneBatcher
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
 from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
@@ -338,3 +339,22 @@ async def test_a_storm_of_phones_writes_each_state_once_per_interval(
         "booted",
         "configured",
     ]
+
+
+async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
+    hass: HomeAssistant,
+) -> None:
+    """A big batch never holds the event loop for all phones at once."""
+    calls: list[str] = []
+    batch = PhoneBatcher[int](
+        hass, lambda mac, events: calls.append(mac), storm=0, clock=lambda: 5.0
+    )
+    for index in range(FLUSH_CHUNK * 2 + 5):
+        batch.add(f"M{index}", ())
+    assert calls == []
+    batch._on_timer(None)
+    assert len(calls) == FLUSH_CHUNK  # the rest waits for the next turns
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(calls) == FLUSH_CHUNK * 2 + 5
+    assert calls == [f"M{index}" for index in range(FLUSH_CHUNK * 2 + 5)]

@@ -63,6 +63,9 @@ PHONE_INTERVAL: Final = 1.0
 # Tracker events kept per phone while its refresh waits (a bound, not a
 # budget: a boot has about ten).
 MAX_PENDING_EVENTS: Final = 32
+# Phones refreshed per event-loop turn when a storm's batch is written: a
+# batch of 300 phones in one callback held the loop for ~0.6 s (pings!).
+FLUSH_CHUNK: Final = 20
 
 
 class PhoneBatcher[EventT]:
@@ -116,7 +119,18 @@ class PhoneBatcher[EventT]:
     @callback
     def _on_timer(self, _now: Any) -> None:
         self._cancel = None
-        self.flush()
+        self._drain()
+
+    @callback
+    def _drain(self) -> None:
+        """Refresh a chunk of waiting phones, then let the loop breathe."""
+        for _ in range(FLUSH_CHUNK):
+            if not self._pending:
+                return
+            mac = next(iter(self._pending))
+            self._refresh(mac, tuple(self._pending.pop(mac)))
+        if self._pending:
+            self._hass.loop.call_soon(self._drain)
 
     @callback
     def flush(self) -> None:
