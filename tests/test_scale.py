@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 import time
+from types import MappingProxyType, SimpleNamespace
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
@@ -25,7 +26,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.cisco_ip_phone.coalesce import FLUSH_CHUNK, PhoneBatcher
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
+from custom_components.cisco_ip_phone.phone_entry import PhoneEntry, PhoneReader
 from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
+from custom_components.cisco_ip_phone.provisioning.settings.models import PhoneConfig
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
     EventKind,
@@ -358,3 +361,33 @@ async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
         await asyncio.sleep(0)
     assert len(calls) == FLUSH_CHUNK * 2 + 5
     assert calls == [f"M{index}" for index in range(FLUSH_CHUNK * 2 + 5)]
+
+
+def test_the_phone_reader_validates_only_what_changed() -> None:
+    """Unchanged subentries are reused; changed, invalid and removed ones tell."""
+    good = phone_subentry_data(MAC_A)
+    bad = {**phone_subentry_data(MAC_B), "data": MappingProxyType({"mac": "x"})}
+    entry = SimpleNamespace(
+        subentries={
+            "a": SimpleNamespace(data=good["data"], title="A"),
+            "b": SimpleNamespace(data=bad["data"], title="B"),
+        }
+    )
+    reader = PhoneReader()
+    first = reader.read(entry)  # type: ignore[arg-type]
+    assert list(first) == [MAC_A]
+    assert reader.changed == {MAC_A}
+    again = reader.read(entry)  # type: ignore[arg-type]
+    assert again[MAC_A] is first[MAC_A]
+    assert reader.changed == frozenset()
+    entry.subentries["a"] = SimpleNamespace(data=good["data"], title="Renamed")
+    del entry.subentries["b"]
+    reader.read(entry)  # type: ignore[arg-type]
+    assert reader.changed == {MAC_A}
+    del entry.subentries["a"]
+    assert reader.read(entry) == {}  # type: ignore[arg-type]
+    assert reader.changed == {MAC_A}
+    for model, product in (("7941G-GE", "CP-7941G-GE"), ("7971", "CP-7971G-GE")):
+        phone = PhoneEntry("s", PhoneConfig(mac=MAC_A, model=model))
+        assert phone.product_id == product
+        assert phone.main_file == f"SEP{MAC_A}.cnf.xml"
