@@ -6,10 +6,13 @@ both mean an entity wrote), engine updates per transfer event, subscribers.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 import time
+from types import MappingProxyType, SimpleNamespace
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -20,9 +23,12 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.cisco_ip_phone.coalesce import FLUSH_CHUNK, PhoneBatcher
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
+from custom_components.cisco_ip_phone.phone_entry import PhoneEntry, PhoneReader
 from custom_components.cisco_ip_phone.provisioning.server import EngineUpdate
+from custom_components.cisco_ip_phone.provisioning.settings.models import PhoneConfig
 from custom_components.cisco_ip_phone.provisioning.sip.qualify import QualifyResult
 from custom_components.cisco_ip_phone.provisioning.tftp import (
     ContentSource,
@@ -30,6 +36,10 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferEvent,
     TransferOutcome,
 )
+from custom_components.cisco_ip_phone.provisioning.tracking.model import (
+    ProvisioningState,
+)
+from custom_components.cisco_ip_phone.served_files import ServedFiles
 from tests.support.ha_common import phone_subentry_data, server_data
 from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
 
@@ -234,3 +244,177 @@ async def test_online_poll_touches_one_phone_and_a_steady_phone_writes_nothing(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
     await hass.async_block_till_done()
     assert len(poller._tasks) <= 1
+
+
+async def test_adding_a_phone_renders_and_refreshes_that_phone_only(
+    hass: HomeAssistant, tftp_root: Path
+) -> None:
+    """Phone N+1 costs one phone's rendering and writes, whatever N is."""
+    macs = [f"0011223300{index:02X}" for index in range(12)]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=server_data(tftp_root),
+        subentries_data=[
+            {**phone_subentry_data(mac), "title": f"Phone {mac}"} for mac in macs
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = entry.runtime_data
+    renderer = hub._served.renderer
+    rendered = renderer.phone_renders
+    old_files = dict(hub.files)
+    existing = set().union(*(_entities_of(hass, entry, mac) for mac in macs))
+    writes = _Writes(hass)
+    new = "0011223300FF"
+    data = phone_subentry_data(new)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=data["subentry_type"],
+            title="Lobby",
+            unique_id=new,
+        ),
+    )
+    await hass.async_block_till_done()
+    writes.close()
+    assert renderer.phone_renders - rendered == 1
+    assert hub._reader.changed == {new}
+    assert writes.of(existing) == []
+    assert hass.states.get("sensor.lobby_provisioning_state") is not None
+    for name, file in old_files.items():
+        assert hub.files[name] is file or name == "syncinfo.xml"
+    assert f"SIP{new}.cnf" in hub.files
+    # A firmware hop of one phone renders that phone again, nobody else.
+    hub.set_image_override(macs[0], "P0S3-08-11-00")
+    assert renderer.phone_renders - rendered == 2
+    assert b"P0S3-08-11-00" in hub.files[f"SIP{macs[0]}.cnf"].content
+
+
+def test_a_first_boot_is_judged_when_it_ends() -> None:
+    """Up to date: unknown while the first boot fetches, off if it ended short."""
+    served = ServedFiles(lambda files: None)
+    main = f"SIP{MAC_A}.cnf"
+    fetched = {"SEP00113A4B5C6D.cnf.xml": "x"}
+    for state in (ProvisioningState.BOOTING, ProvisioningState.CHECKING_IMAGE):
+        assert served.up_to_date(main, fetched, state) is None
+    for state in (ProvisioningState.STUCK_IN_LOOP, ProvisioningState.UNKNOWN):
+        assert served.up_to_date(main, fetched, state) is False
+    assert served.up_to_date(main, {main: "x"}, ProvisioningState.BOOTING) is True
+
+
+async def test_a_storm_refreshes_each_phone_once_per_interval(
+    hass: HomeAssistant,
+) -> None:
+    """Below the storm threshold at once; above it, once per phone, no event lost."""
+    calls: list[tuple[str, tuple[int, ...]]] = []
+    now = [100.0]
+    batch = PhoneBatcher[int](
+        hass,
+        lambda mac, events: calls.append((mac, events)),
+        storm=3,
+        clock=lambda: now[0],
+    )
+    batch.add("A", (1,))
+    batch.add("B", ())
+    batch.add("A", (2,))
+    assert calls == [("A", (1,)), ("B", ()), ("A", (2,))]  # not a storm yet
+    for number in range(3, 43):
+        batch.add("A", (number,))
+        batch.add("B", ())
+    assert len(calls) == 3  # a storm: everyone waits
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    assert calls[3] == ("A", tuple(range(11, 43)))  # the newest 32 events
+    assert calls[4] == ("B", ())
+    assert len(calls) == 5
+    # A new interval: immediate again; stop flushes what still waits.
+    now[0] += 1.5
+    batch.add("C", (7,))
+    assert calls[-1] == ("C", (7,))
+    for _ in range(5):
+        batch.add("D", (8,))
+    batch.flush()
+    assert calls[-1] == ("D", (8, 8, 8))
+    batch.flush()
+    assert calls[-1] == ("D", (8, 8, 8))
+
+
+async def test_a_storm_of_phones_writes_each_state_once_per_interval(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    hub = two_phones.runtime_data
+    entities_a = _entities_of(hass, two_phones, MAC_A)
+    hub._batch._storm = 0  # every refresh counts as a storm
+    writes = _Writes(hass)
+    events: list[Event] = []
+    unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, events.append)
+    for name in ("SIPDefault.cnf", f"SIP{MAC_A}.cnf", "RINGLIST.DAT"):
+        hub.feed_transfer(_transfer(hub, name))
+    await hass.async_block_till_done()
+    assert writes.of(entities_a) == []
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    writes.close()
+    unsub()
+    shown = writes.of(entities_a)
+    assert shown
+    states = [entity_id for entity_id in shown if not entity_id.startswith("event.")]
+    assert len(states) == len(set(states))  # each state entity once
+    fired = [e for e in events if e.data["entity_id"].startswith("event.")]
+    assert len(fired) == 2  # one state change per event
+    assert [e.data["new_state"].attributes["event_type"] for e in fired] == [
+        "booted",
+        "configured",
+    ]
+
+
+async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
+    hass: HomeAssistant,
+) -> None:
+    """A big batch never holds the event loop for all phones at once."""
+    calls: list[str] = []
+    batch = PhoneBatcher[int](
+        hass, lambda mac, events: calls.append(mac), storm=0, clock=lambda: 5.0
+    )
+    for index in range(FLUSH_CHUNK * 2 + 5):
+        batch.add(f"M{index}", ())
+    assert calls == []
+    batch._on_timer(None)
+    assert len(calls) == FLUSH_CHUNK  # the rest waits for the next turns
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(calls) == FLUSH_CHUNK * 2 + 5
+    assert calls == [f"M{index}" for index in range(FLUSH_CHUNK * 2 + 5)]
+
+
+def test_the_phone_reader_validates_only_what_changed() -> None:
+    """Unchanged subentries are reused; changed, invalid and removed ones tell."""
+    good = phone_subentry_data(MAC_A)
+    bad = {**phone_subentry_data(MAC_B), "data": MappingProxyType({"mac": "x"})}
+    entry = SimpleNamespace(
+        subentries={
+            "a": SimpleNamespace(data=good["data"], title="A"),
+            "b": SimpleNamespace(data=bad["data"], title="B"),
+        }
+    )
+    reader = PhoneReader()
+    first = reader.read(entry)  # type: ignore[arg-type]
+    assert list(first) == [MAC_A]
+    assert reader.changed == {MAC_A}
+    again = reader.read(entry)  # type: ignore[arg-type]
+    assert again[MAC_A] is first[MAC_A]
+    assert reader.changed == frozenset()
+    entry.subentries["a"] = SimpleNamespace(data=good["data"], title="Renamed")
+    del entry.subentries["b"]
+    reader.read(entry)  # type: ignore[arg-type]
+    assert reader.changed == {MAC_A}
+    del entry.subentries["a"]
+    assert reader.read(entry) == {}  # type: ignore[arg-type]
+    assert reader.changed == {MAC_A}
+    for model, product in (("7941G-GE", "CP-7941G-GE"), ("7971", "CP-7971G-GE")):
+        phone = PhoneEntry("s", PhoneConfig(mac=MAC_A, model=model))
+        assert phone.product_id == product
+        assert phone.main_file == f"SEP{MAC_A}.cnf.xml"

@@ -3,13 +3,14 @@
 Server counters move with every transfer; writing their entities each time
 would make a boot storm cost one state write per transfer. The first change
 acts at once (so a single transfer still shows immediately); later ones wait
-for the end of the interval and then act once.
+for the end of the interval and then act once. Phone refreshes are
+coalesced the same way, but only while a storm is on (``PhoneBatcher``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
@@ -52,3 +53,91 @@ class Coalescer:
         if self._pending:
             self._pending = False
             self._action()
+
+
+# Server counters change with every transfer: write them at most this often.
+COUNTER_INTERVAL: Final = 1.0
+# A storm: more phone refreshes than this within one interval (issue #16).
+STORM_REFRESHES: Final = 50
+PHONE_INTERVAL: Final = 1.0
+# Tracker events kept per phone while its refresh waits (a bound, not a
+# budget: a boot has about ten).
+MAX_PENDING_EVENTS: Final = 32
+# Phones refreshed per event-loop turn when a storm's batch is written: a
+# batch of 300 phones in one callback held the loop for ~0.6 s (pings!).
+FLUSH_CHUNK: Final = 20
+
+
+class PhoneBatcher[EventT]:
+    """Refresh a phone at once, or once per interval while a storm is on.
+
+    One phone's boot shows each state as it happens. When more than
+    ``storm`` phone refreshes arrive within one interval (a boot storm, a
+    building's power coming back), each phone's refreshes wait for the end
+    of the interval and run once, with every event they carried: the states
+    in between are never shown, but no event is lost (event entities fire
+    each). This is what keeps state writes, recorder rows and websocket
+    traffic per phone bounded in a storm instead of one per transfer.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        refresh: Callable[[str, tuple[EventT, ...]], None],
+        *,
+        interval: float = PHONE_INTERVAL,
+        storm: int = STORM_REFRESHES,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._hass = hass
+        self._clock = clock or hass.loop.time
+        self._refresh = refresh
+        self._interval = interval
+        self._storm = storm
+        self._window = -interval
+        self._count = 0
+        self._pending: dict[str, list[EventT]] = {}
+        self._cancel: CALLBACK_TYPE | None = None
+        self._job = HassJob(self._on_timer, cancel_on_shutdown=True)
+
+    @callback
+    def add(self, mac: str, events: tuple[EventT, ...]) -> None:
+        """Refresh ``mac`` now, or at the end of the interval in a storm."""
+        now = self._clock()
+        if now - self._window >= self._interval:
+            self._window, self._count = now, 0
+        self._count += 1
+        if self._count <= self._storm and mac not in self._pending:
+            self._refresh(mac, events)
+            return
+        waiting = self._pending.setdefault(mac, [])
+        waiting.extend(events)
+        del waiting[:-MAX_PENDING_EVENTS]
+        if self._cancel is None:
+            self._cancel = async_call_later(self._hass, self._interval, self._job)
+
+    @callback
+    def _on_timer(self, _now: Any) -> None:
+        self._cancel = None
+        self._drain()
+
+    @callback
+    def _drain(self) -> None:
+        """Refresh a chunk of waiting phones, then let the loop breathe."""
+        for _ in range(FLUSH_CHUNK):
+            if not self._pending:
+                return
+            mac = next(iter(self._pending))
+            self._refresh(mac, tuple(self._pending.pop(mac)))
+        if self._pending:
+            self._hass.loop.call_soon(self._drain)
+
+    @callback
+    def flush(self) -> None:
+        """Stop the timer; refresh every waiting phone now."""
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+        pending, self._pending = self._pending, {}
+        for mac, events in pending.items():
+            self._refresh(mac, tuple(events))

@@ -47,12 +47,13 @@ class CiscoPhoneEvent(CiscoPhoneEntity, EventEntity):
         for event in events:
             if event.kind not in EVENT_TYPES:
                 continue
+            # One write per event: a state change is what automations see,
+            # and a refresh may carry several events (a storm, issue #16).
             self._trigger_event(
                 str(event.kind), {"file": event.file, "reason": event.reason}
             )
-            fired = True
-        if fired:
             self._written = self._shown()
             self.async_write_ha_state()
-        else:
+            fired = True
+        if not fired:
             self._handle_hub_update()

@@ -23,7 +23,7 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import STORAGE_DIR
 
-from .coalesce import Coalescer
+from .coalesce import COUNTER_INTERVAL, Coalescer, PhoneBatcher
 from .const import (
     DOMAIN,
     FTPS_STORAGE_NAME,
@@ -36,8 +36,8 @@ from .firmware_issues import async_delete_phone_issues
 from .hub_store import HubStore
 from .locale_issues import schedule_locale_check
 from .online import OnlinePoller
-from .phone_entry import PhoneEntry, phones_from_entry
-from .provisioning.files.render import GeneratedFile, render_files
+from .phone_entry import PhoneEntry, PhoneReader, phones_from_entry
+from .provisioning.files.render import GeneratedFile
 from .provisioning.ftp.server import FtpBindError
 from .provisioning.ftp.settings import FtpSettingsError
 from .provisioning.server import EngineUpdate, ProvisioningServer, ServerCounters
@@ -45,6 +45,7 @@ from .provisioning.tftp import ContentResolver, TransferEvent
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .running_image import RunningImage
+from .served_files import ServedFiles
 from .server_config import ServerConfig
 
 if TYPE_CHECKING:
@@ -52,11 +53,6 @@ if TYPE_CHECKING:
     from .http.runtime import PhoneServices
 
 type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
-# Served per requesting phone (firmware hops, resync), so a phone's copy may
-# differ from the shared one without its config being out of date.
-PER_PHONE_FILES = frozenset({"os79xx.txt", "syncinfo.xml"})
-# Server counters change with every transfer: write them at most this often.
-COUNTER_INTERVAL: Final = 1.0
 # FTP that could not start is retried with back-off (seconds), capped.
 FTP_RETRY_FIRST: Final = 10.0
 FTP_RETRY_MAX: Final = 600.0
@@ -82,9 +78,9 @@ class CiscoPhoneHub:
         self.entry = entry
         self.server_config = ServerConfig.from_entry(entry.data, entry.options)
         self.root = Path(self.server_config.root)
-        self.phones: dict[str, PhoneEntry] = phones_from_entry(entry)
-        self.files: dict[str, GeneratedFile] = {}
-        self._digests: dict[str, str] = {}
+        self._reader = PhoneReader()
+        self.phones: dict[str, PhoneEntry] = self._reader.read(entry)
+        self.files: dict[str, GeneratedFile] = {}  # served; see ServedFiles
         # Per-phone overrides of render (firmware hops, resync).
         self.images: dict[str, str] = {}
         self.syncs: dict[str, str] = {}
@@ -96,6 +92,7 @@ class CiscoPhoneHub:
             host=self.server_config.host,
             tftp_port=self.server_config.tftp_port,
         )
+        self._served = ServedFiles(self.server.set_generated)
         self.ftp_error: str | None = None
         self.store = HubStore(hass, entry)
         self.firmware: FirmwareManager = FirmwareManager(hass, entry, self)
@@ -107,6 +104,7 @@ class CiscoPhoneHub:
         self.devices = DeviceKeeper(hass, self)
         self.discovery = DiscoveryOffers(hass, entry)
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
+        self._batch = PhoneBatcher[TrackerEvent](hass, self.async_refresh_phone)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ftp_retry: CALLBACK_TYPE | None = None
         self._ftp_delay = FTP_RETRY_FIRST
@@ -244,6 +242,7 @@ class CiscoPhoneHub:
         self.firmware.async_stop()
         self.online.async_stop()
         self._counters.flush()
+        self._batch.flush()
         await self.server.stop()
         if save:
             await self.store.async_save(self._data_to_save())
@@ -268,7 +267,7 @@ class CiscoPhoneHub:
     @property
     def phones_seen(self) -> int:
         """Return how many distinct phones asked for files."""
-        return len(self.tracker.observations())
+        return self.tracker.count()
 
     def observation(self, mac: str) -> PhoneObservation | None:
         """Return what the tracker saw of a phone, if anything."""
@@ -277,23 +276,15 @@ class CiscoPhoneHub:
     def config_up_to_date(self, mac: str) -> bool | None:
         """Return whether a phone fetched the current version of its files.
 
-        Every generated file the phone fetched before must match the current
-        digest, and the phone must have fetched its main config file at all.
-        ``None`` (unknown) when the phone is not configured or was never seen.
-        Costs the number of files the phone fetched, not the number of phones.
+        ``None`` (unknown) when the phone is not configured, was never seen,
+        or is in its first boot (not judged before it could fetch its files).
         """
         phone = self.phones.get(mac)
         observation = self.tracker.observation(mac)
         if phone is None or observation is None:
             return None
-        fetched = {name.lower(): digest for name, digest in observation.fetched.items()}
-        if phone.main_file.lower() not in fetched:
-            return False
-        current = self._digests
-        return all(
-            current[name] == digest
-            for name, digest in fetched.items()
-            if name in current and name not in PER_PHONE_FILES
+        return self._served.up_to_date(
+            phone.main_file, observation.fetched, observation.state
         )
 
     def title(self, mac: str) -> str:
@@ -308,26 +299,29 @@ class CiscoPhoneHub:
 
     @callback
     def regenerate(self, macs: set[str] | None = None) -> None:
-        """Render every file and serve it at once; refresh ``macs`` (or all)."""
-        self.files = render_files(
+        """Serve the current files; refresh ``macs`` and changed phones, or all.
+
+        Only what changed is rendered again (``ServedFiles``); every phone is
+        refreshed when ``macs`` is None or a file all phones read changed.
+        """
+        self.files = self._served.render(
             self.server_config.settings,
             [phone.config for phone in self.phones.values()],
-            images=self.images,
-            syncs=self.syncs,
+            self.images,
+            self.syncs,
             overrides=(
                 self.phone_services.overrides(self.phones)
                 if self.phone_services is not None
                 else None
             ),
         )
-        self._digests = {name.lower(): file.digest for name, file in self.files.items()}
-        self.server.set_generated(self.files)
         schedule_locale_check(self.hass, self.entry, self.server_config, self.phones)
-        if macs is None:
+        if macs is None or self._served.renderer.shared_changed:
             self._refresh_all()
-        else:
-            for mac in macs:
-                self.async_refresh_phone(mac)
+            return
+        for mac in macs | self._served.renderer.changed:
+            self.async_refresh_phone(mac)
+        self._refresh_server()
 
     @callback
     def async_apply_entry(self) -> bool:
@@ -339,10 +333,10 @@ class CiscoPhoneHub:
         new_config = ServerConfig.from_entry(self.entry.data, self.entry.options)
         if not new_config.same_connection(self.server_config):
             return False
+        same_settings = new_config == self.server_config
         self.server_config = new_config
-        old = self.phones
-        self.phones = phones_from_entry(self.entry)
-        self.regenerate()
+        old, self.phones = self.phones, self._reader.read(self.entry)
+        self.regenerate(set(self._reader.changed) if same_settings else None)
         for mac, phone in self.phones.items():
             if mac not in old or old[mac].subentry_id != phone.subentry_id:
                 # After the current flow step: the discovery flow that added
@@ -419,7 +413,7 @@ class CiscoPhoneHub:
         if update.ftp is not None and self.phone_services is not None:
             self.phone_services.async_handle_ftp(update.ftp)  # phonebook upload
         for mac in update.macs:
-            self.async_refresh_phone(mac, update.events_for(mac))
+            self._batch.add(mac, update.events_for(mac))
         if update.counters_changed:
             self._counters.schedule()
         if update.macs or update.counters_changed:

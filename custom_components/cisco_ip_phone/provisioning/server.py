@@ -214,7 +214,7 @@ class ProvisioningServer:
         macs = {ev.mac for ev in events}
         if mac is not None:
             macs.add(mac)
-        seen = len(self.tracker.observations())
+        seen = self.tracker.count()
         phone_seen, self._seen = seen != self._seen, seen
         return self._emit(
             EngineUpdate(
@@ -255,7 +255,7 @@ class ProvisioningServer:
             self.tracker.restore(tracker)
         if counters is not None:
             self.counters = ServerCounters.from_dict(counters)
-        self._seen = len(self.tracker.observations())
+        self._seen = self.tracker.count()
 
 
 def _normal_miss(event: TransferEvent) -> bool:

@@ -379,16 +379,25 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    lower = name.lower()
-    return next(
-        (
-            p
-            for p in sorted(folder.iterdir())
-            if p.name.lower() == lower and p.is_file()
-        ),
-        None,
-    )
+class _Listing:
+    """One sorted listing of a folder, looked up by case-insensitive name.
+
+    A folder of 1,000 phones has some 3,000 files: listing and sorting it
+    again for every phone's ``SEP<MAC>.cnf.xml`` made the import quadratic
+    (13.9 s for 1,000 phones), so the folder is listed once.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.paths = sorted(folder.iterdir())
+        self._by_name: dict[str, list[Path]] = {}
+        for path in self.paths:
+            self._by_name.setdefault(path.name.lower(), []).append(path)
+
+    def find(self, name: str) -> Path | None:
+        """Return the first regular file named ``name``, in any case."""
+        return next(
+            (p for p in self._by_name.get(name.lower(), ()) if p.is_file()), None
+        )
 
 
 def _model_from_sep(path: Path | None) -> str | None:
@@ -418,16 +427,17 @@ def import_folder(path: Path | str) -> list[ImportResult | XmlImportResult]:
     folder = Path(path)
     if not folder.is_dir():
         raise SettingsError(f"{folder} is not a folder", field="path")
+    listing = _Listing(folder)
     shared: dict[str, bytes | None] = {}
     for name in ("SIPDefault.cnf", "dialplan.xml", "RINGLIST.DAT"):
-        found = _find(folder, name)
+        found = listing.find(name)
         shared[name] = _read(found) if found else None
     results: list[ImportResult] = []
-    for file in sorted(folder.iterdir()):
+    for file in listing.paths:
         mac = mac_from_filename(file.name)
         if mac is None or not file.name.lower().startswith("sip") or not file.is_file():
             continue
-        model = _model_from_sep(_find(folder, f"SEP{mac}.cnf.xml"))
+        model = _model_from_sep(listing.find(f"SEP{mac}.cnf.xml"))
         result = import_cnf(
             shared["SIPDefault.cnf"],
             _read(file),

@@ -37,8 +37,11 @@ __all__ = [
     "GeneratedFile",
     "render_files",
     "render_os79xx",
+    "render_phone",
     "render_ringlist_dat",
+    "render_shared",
     "render_syncinfo",
+    "render_syncinfo_file",
 ]
 
 DEFAULT_SYNC = "1"
@@ -111,7 +114,27 @@ def render_files(
     extra = {normalize_mac(mac): values for mac, values in (overrides or {}).items()}
     image_of = _per_phone(images or {}, "images")
     sync_of = _per_phone(syncs or {}, "syncs")
-    files: list[GeneratedFile] = [
+    files = render_shared(settings)
+    sync_entries: dict[str, str] = {}
+    seen: set[str] = set()
+    for phone in sorted(phones, key=lambda p: p.mac):
+        if phone.mac in seen:
+            raise SettingsError(f"phone {phone.mac} is listed twice", field="mac")
+        seen.add(phone.mac)
+        image = image_of.get(phone.mac) or settings.image_for(phone)
+        sync = sync_of.get(phone.mac, DEFAULT_SYNC)
+        if phone.phone_model.config_style is ConfigStyle.CNF:
+            sync_entries.setdefault(image, sync)
+        files += render_phone(
+            settings, phone, image=image, sync=sync, extra=extra.get(phone.mac)
+        )
+    files.append(render_syncinfo_file(sync_entries))
+    return {file.name: file for file in files}
+
+
+def render_shared(settings: ServerSettings) -> list[GeneratedFile]:
+    """Return the files every phone shares, except ``syncinfo.xml``."""
+    files = [
         GeneratedFile(SIP_DEFAULT, render_sip_default(settings)),
         GeneratedFile(XML_DEFAULT, render_xml_default(settings)),
         GeneratedFile(OS79XX, render_os79xx(os79xx_name(settings.image_79x0))),
@@ -120,35 +143,35 @@ def render_files(
     ]
     if settings.dial_plan:
         files.append(GeneratedFile(DIALPLAN_FILE, render_dialplan(settings.dial_plan)))
-    sync_entries: dict[str, str] = {}
-    seen: set[str] = set()
-    for phone in sorted(phones, key=lambda p: p.mac):
-        if phone.mac in seen:
-            raise SettingsError(f"phone {phone.mac} is listed twice", field="mac")
-        seen.add(phone.mac)
-        image = image_of.get(phone.mac) or settings.image_for(phone)
-        effective = settings.for_phone(phone, extra.get(phone.mac))
-        sep = f"SEP{phone.mac}.cnf.xml"
-        if phone.phone_model.config_style is ConfigStyle.CNF:
-            sync = sync_of.get(phone.mac, DEFAULT_SYNC)
-            sync_entries.setdefault(image, sync)
-            files.append(GeneratedFile(sep, render_sep_79x0(phone, image), phone.mac))
-            files.append(
-                GeneratedFile(
-                    f"SIP{phone.mac}.cnf",
-                    render_sip_mac(
-                        settings, phone, image=image, sync=sync, effective=effective
-                    ),
-                    phone.mac,
-                )
-            )
-        else:
-            files.append(
-                GeneratedFile(
-                    sep, render_sep_xml(effective, phone, image=image), phone.mac
-                )
-            )
-    files.append(
-        GeneratedFile(SYNCINFO, render_syncinfo(sync_entries or {"*": DEFAULT_SYNC}))
-    )
-    return {file.name: file for file in files}
+    return files
+
+
+def render_phone(
+    settings: ServerSettings,
+    phone: PhoneConfig,
+    *,
+    image: str,
+    sync: str,
+    extra: Mapping[str, Any] | None,
+) -> list[GeneratedFile]:
+    """Return one phone's own files; they depend on nothing of other phones."""
+    effective = settings.for_phone(phone, extra)
+    sep = f"SEP{phone.mac}.cnf.xml"
+    if phone.phone_model.config_style is ConfigStyle.CNF:
+        return [
+            GeneratedFile(sep, render_sep_79x0(phone, image), phone.mac),
+            GeneratedFile(
+                f"SIP{phone.mac}.cnf",
+                render_sip_mac(
+                    settings, phone, image=image, sync=sync, effective=effective
+                ),
+                phone.mac,
+            ),
+        ]
+    content = render_sep_xml(effective, phone, image=image)
+    return [GeneratedFile(sep, content, phone.mac)]
+
+
+def render_syncinfo_file(sync_entries: Mapping[str, str]) -> GeneratedFile:
+    """Return ``syncinfo.xml`` for ``image -> sync`` (first 79x0 phone by MAC)."""
+    return GeneratedFile(SYNCINFO, render_syncinfo(sync_entries or {"*": DEFAULT_SYNC}))

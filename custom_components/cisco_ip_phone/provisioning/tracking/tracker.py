@@ -85,6 +85,10 @@ class PhoneTracker(OutcomeRules):
         """Return every tracked phone's observation, keyed by MAC."""
         return {mac: phone.obs for mac, phone in self._phones.items()}
 
+    def count(self) -> int:
+        """Return how many phones are tracked, without copying them (per transfer)."""
+        return len(self._phones)
+
     def mac_for_ip(self, ip: str) -> str | None:
         """Return the MAC last seen at ``ip`` (requests without MAC need it)."""
         return self._ip_to_mac.get(ip)
@@ -225,7 +229,8 @@ class PhoneTracker(OutcomeRules):
     def _phone(self, mac: str) -> PhoneBook:
         phone = self._phones.get(mac)
         if phone is None:
-            self._make_room()
+            if not self._is_known(mac):  # only strangers are ever forgotten
+                self._make_room()
             phone = self._phones[mac] = PhoneBook(PhoneObservation(mac=mac))
         if not self._is_known(mac):
             self._strangers[mac] = None
