@@ -8,17 +8,23 @@ phone booted and a firmware walk and a resync were started.
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 import json
 from pathlib import Path
 import socket
+import threading
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.cisco_ip_phone.const import DOMAIN, STORAGE_VERSION
 from custom_components.cisco_ip_phone.hub_store import ISSUE_STATE_DROPPED, validate
@@ -183,3 +189,29 @@ async def test_an_unreadable_store_is_dropped_not_the_setup(
     assert "unreadable" in issue.translation_placeholders["parts"]
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_delayed_save_reads_the_state_on_the_event_loop(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Home Assistant's Store calls a data function in the executor thread,
+    while the loop keeps changing the tracker: our delayed write must take
+    its data on the loop, then write it."""
+    hub = init_integration.runtime_data
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    real = hub._data_to_save
+
+    def recording() -> dict[str, Any]:
+        threads.append(threading.get_ident())
+        return real()
+
+    with patch.object(hub, "_data_to_save", recording):
+        hub.async_schedule_save()
+        hub.async_schedule_save()  # many changes, one write
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done()
+    assert threads == [loop_thread]
+    assert hass_storage[f"{DOMAIN}.{init_integration.entry_id}"]["version"] == 2

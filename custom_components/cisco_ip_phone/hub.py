@@ -246,6 +246,8 @@ class CiscoPhoneHub:
         await self.server.stop()
         if save:
             await self.store.async_save(self._data_to_save())
+        else:
+            self.store.async_cancel_pending()
         self._refresh_all()
 
     async def async_stop_on_event(self, _event: Event) -> None:

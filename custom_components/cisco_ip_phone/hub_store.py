@@ -14,13 +14,14 @@ warning and a repair issue naming what was lost; setup goes on with the rest
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER, SAVE_DELAY, STORAGE_VERSION
@@ -88,6 +89,8 @@ class HubStore:
         self.hass = hass
         self.entry = entry
         self._store = _EntryStore(hass, entry.entry_id)
+        self._pending: CALLBACK_TYPE | None = None
+        self._data_func: Callable[[], dict[str, Any]] | None = None
 
     async def async_load(self, phones: Mapping[str, Any]) -> StoredState:
         """Return the validated state; drop bad parts with a repair issue."""
@@ -162,12 +165,38 @@ class HubStore:
         return data
 
     @callback
-    def async_delay_save(self, data_func: Any) -> None:
-        """Write a little later; many changes in between make one write."""
-        self._store.async_delay_save(data_func, SAVE_DELAY)
+    @callback
+    def async_delay_save(self, data_func: Callable[[], dict[str, Any]]) -> None:
+        """Write a little later; many changes in between make one write.
+
+        ``Store.async_delay_save`` would call ``data_func`` in the executor
+        thread, while the loop keeps changing the tracker it reads. Here the
+        data is taken on the loop when the delay ends, then written.
+        """
+        self._data_func = data_func
+        if self._pending is None:
+            self._pending = async_call_later(self.hass, SAVE_DELAY, self._write_later)
+
+    @callback
+    def _write_later(self, _now: Any) -> None:
+        self._pending = None
+        data_func, self._data_func = self._data_func, None
+        if data_func is not None:
+            self.entry.async_create_background_task(
+                self.hass, self._store.async_save(data_func()), f"{DOMAIN} save"
+            )
+
+    @callback
+    def async_cancel_pending(self) -> None:
+        """Drop a scheduled write (the caller writes now, or nothing is left)."""
+        if self._pending is not None:
+            self._pending()
+            self._pending = None
+        self._data_func = None
 
     async def async_save(self, data: dict[str, Any]) -> None:
         """Write now (stop, migration)."""
+        self.async_cancel_pending()
         await self._store.async_save(data)
 
     async def async_remove(self) -> None:

@@ -115,7 +115,10 @@ class PhoneServices:
         }
 
     def _save(self) -> None:
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        # Snapshot now, on the loop: Store calls a data function in the
+        # executor thread, where these dicts may be changing.
+        data = self._data()
+        self._store.async_delay_save(lambda: data, SAVE_DELAY)
 
     def _set_token(self, mac: str, token: str) -> None:
         old = self._tokens.get(mac)
