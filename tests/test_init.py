@@ -316,42 +316,9 @@ async def test_observations_survive_unload_and_setup(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     hub = mock_config_entry.runtime_data
-    hub.feed_transfer(
-        TransferEvent(
-            kind=EventKind.FAILED,
-            client=("192.168.1.60", 50000),
-            requested_name=f"CTLSEP{PHONE_MAC}.tlv",
-            resolved_name=None,
-            source=None,
-            digest=None,
-            size=None,
-            bytes_sent=0,
-            blocks=0,
-            retransmits=0,
-            duration=0.0,
-            outcome=TransferOutcome.NOT_FOUND,
-            error="not found",
-            timestamp=1_700_000_000.0,
-        )
-    )
-    hub.feed_transfer(
-        TransferEvent(
-            kind=EventKind.FAILED,
-            client=("192.168.1.60", 50001),
-            requested_name="Doorbell.raw",
-            resolved_name=None,
-            source=None,
-            digest=None,
-            size=None,
-            bytes_sent=0,
-            blocks=0,
-            retransmits=0,
-            duration=0.0,
-            outcome=TransferOutcome.TIMEOUT,
-            error="timeout",
-            timestamp=1_700_000_001.0,
-        )
-    )
+    # A normal probe (creates the observation, is no error), then a real failure.
+    hub.feed_transfer(_failed(f"CTLSEP{PHONE_MAC}.tlv", TransferOutcome.NOT_FOUND, 0))
+    hub.feed_transfer(_failed("Doorbell.raw", TransferOutcome.TIMEOUT, 1))
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
@@ -427,3 +394,23 @@ async def test_fix_flow_with_the_same_port_really_starts_ftp(
     assert mock_config_entry.runtime_data is hub
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+def _failed(name: str, outcome: TransferOutcome, index: int) -> TransferEvent:
+    """A failed transfer from the phone at 192.168.1.60."""
+    return TransferEvent(
+        kind=EventKind.FAILED,
+        client=("192.168.1.60", 50000 + index),
+        requested_name=name,
+        resolved_name=None,
+        source=None,
+        digest=None,
+        size=None,
+        bytes_sent=0,
+        blocks=0,
+        retransmits=0,
+        duration=0.0,
+        outcome=outcome,
+        error=str(outcome),
+        timestamp=1_700_000_000.0 + index,
+    )
