@@ -11,8 +11,7 @@ from custom_components.cisco_ip_phone.provisioning.tracking.tracker import (
     MAX_PHONES,
     PhoneTracker,
 )
-
-from .tracker_helpers import fetch
+from tests.support.tracker import fetch
 
 
 def _mac(index: int) -> str:
