@@ -231,12 +231,12 @@ class PhoneTracker(OutcomeRules):
         if phone is None:
             if not self._is_known(mac):  # only strangers are ever forgotten
                 self._make_room()
+                self._strangers[mac] = None
             phone = self._phones[mac] = PhoneBook(PhoneObservation(mac=mac))
-        if not self._is_known(mac):
-            self._strangers[mac] = None
+        elif mac in self._strangers:
+            # Heard again: last to be forgotten. A stranger the user added
+            # since stays listed; eviction asks ``is_known`` again first.
             self._strangers.move_to_end(mac)
-        else:
-            self._strangers.pop(mac, None)
         return phone
 
     def _make_room(self) -> None:
