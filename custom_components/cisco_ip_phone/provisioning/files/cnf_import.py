@@ -453,7 +453,7 @@ def import_folder(path: Path | str) -> list[ImportResult | XmlImportResult]:
             )
         results.append(result)
     done = {result.phone.mac for result in results}
-    return [*results, *import_xml_folder(folder, done)]
+    return [*results, *import_xml_folder(folder, done, listing.paths)]
 
 
 __all__ = [

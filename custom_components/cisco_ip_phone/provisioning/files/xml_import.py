@@ -10,6 +10,7 @@ research fixtures include one with an undeclared ``xsi:`` prefix).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 import re
@@ -313,14 +314,18 @@ def guess_model(data: bytes) -> tuple[str, bool]:
     return "7961", False
 
 
-def import_xml_folder(folder: Path, skip: set[str]) -> list[XmlImportResult]:
+def import_xml_folder(
+    folder: Path, skip: set[str], paths: Iterable[Path] | None = None
+) -> list[XmlImportResult]:
     """Import each full ``SEP<MAC>.cnf.xml`` of ``folder`` whose MAC is not in ``skip``.
 
     ``skip`` holds the MACs imported from ``SIP<MAC>.cnf`` (a 79x0's
-    ``SEP`` file only names its loader). Blocking: run in an executor.
+    ``SEP`` file only names its loader). ``paths`` is the folder's sorted
+    listing when the caller already has one (one listing per import).
+    Blocking: run in an executor.
     """
     results: list[XmlImportResult] = []
-    for file in sorted(folder.iterdir()):
+    for file in sorted(folder.iterdir()) if paths is None else paths:
         mac = mac_from_filename(file.name)
         name = file.name.lower()
         if mac is None or mac in skip or not name.startswith("sep"):
