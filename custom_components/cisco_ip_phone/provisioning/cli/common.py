@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from pathlib import Path
+import signal
 
 from ..tftp.lagprobe import LagSummary
 
@@ -45,3 +47,22 @@ async def write_report(
         await asyncio.get_running_loop().run_in_executor(
             None, stats_out.write_text, text
         )
+
+
+async def serve_until_signal(banner: str) -> None:
+    """Print ``banner`` once SIGINT/SIGTERM are caught, then wait for one.
+
+    The banner comes after the handlers, so whoever waits for it (a test, a
+    benchmark) may signal at once; the handlers are removed on the way out.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        print(banner, flush=True)  # noqa: T201
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 from pathlib import Path
-import signal
 import sys
 from typing import Any
 
 from ..ftp.server import FtpBindError, FtpEvent, FtpServer, FtpSettings, TlsMode
 from ..ftp.settings import FtpSettingsError
-from .common import add_measurement_arguments, listen_address, write_report
+from .common import (
+    add_measurement_arguments,
+    listen_address,
+    serve_until_signal,
+    write_report,
+)
 
 
 def _port_range(text: str) -> tuple[int, int]:
@@ -136,20 +139,12 @@ async def _serve(args: argparse.Namespace, settings: FtpSettings) -> int:
 
         probe = LagProbe()
         probe.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     where = f"{settings.host}:{server.port}"
     if tftp is not None:
         where += f" (TFTP on port {tftp.port})"
-    print(f"FTP accepting uploads into {args.root} on {where}", flush=True)  # noqa: T201
     try:
-        await stop.wait()
+        await serve_until_signal(f"FTP accepting uploads into {args.root} on {where}")
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signum)
         lag = await probe.stop() if probe is not None else None
         stats = server.stats
         await server.stop()

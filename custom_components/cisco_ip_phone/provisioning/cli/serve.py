@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
-import signal
 import sys
 
 from ..errors import ProvisioningError
@@ -22,7 +20,12 @@ from ..files.cnf_import import import_folder
 from ..files.render import render_files
 from ..server import EngineUpdate, ProvisioningServer
 from ..tftp.lagprobe import LagProbe
-from .common import add_measurement_arguments, listen_address, write_report
+from .common import (
+    add_measurement_arguments,
+    listen_address,
+    serve_until_signal,
+    write_report,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,21 +93,13 @@ async def _serve(args: argparse.Namespace) -> int:
     probe = LagProbe() if args.lag_probe else None
     if probe is not None:
         probe.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     assert server.tftp is not None
-    print(  # noqa: T201
-        f"provisioning {args.root} ({len(known)} phones) on {host}:{server.tftp.port}",
-        flush=True,
-    )
     try:
-        await stop.wait()
+        await serve_until_signal(
+            f"provisioning {args.root} ({len(known)} phones)"
+            f" on {host}:{server.tftp.port}"
+        )
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signum)
         lag = await probe.stop() if probe is not None else None
         stats = server.tftp.stats
         await server.stop()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import logging
 from pathlib import Path
-import signal
 import sys
 
 from ..tftp.events import TransferEvent
 from ..tftp.lagprobe import LagProbe
 from ..tftp.resolver import ContentResolver
 from ..tftp.server import TftpServer, TftpSettings
-from .common import add_measurement_arguments, listen_address, write_report
+from .common import (
+    add_measurement_arguments,
+    listen_address,
+    serve_until_signal,
+    write_report,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,17 +74,11 @@ async def _serve(args: argparse.Namespace) -> int:
     probe = LagProbe() if args.lag_probe else None
     if probe is not None:
         probe.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    print(f"TFTP serving {resolver.root} on {host}:{server.port}", flush=True)  # noqa: T201
     try:
-        await stop.wait()
+        await serve_until_signal(
+            f"TFTP serving {resolver.root} on {host}:{server.port}"
+        )
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signum)
         lag = await probe.stop() if probe is not None else None
         stats = server.stats
         await server.stop()
