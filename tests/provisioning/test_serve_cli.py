@@ -67,6 +67,7 @@ def test_serve_imports_a_folder_and_tracks_the_phone(
         [
             "serve", "--root", str(root), "--listen", f"{LOCALHOST}:{port}",
             "--import", str(imported), "--stats-out", str(stats), "--verbose",
+            "--lag-probe",
         ]
     )  # fmt: skip
     result: dict[str, bytes] = {}
@@ -83,7 +84,9 @@ def test_serve_imports_a_folder_and_tracks_the_phone(
     assert report["updates"] >= 1
     assert report["counters"]["transfers"] == 1
     assert MAC in report["phones"]
-    assert f"(1 phones) on {LOCALHOST}:{port}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"(1 phones) on {LOCALHOST}:{port}" in out
+    assert "event-loop lag: p50" in out  # the benchmarks read it
 
 
 def test_serve_reports_a_bad_import(
