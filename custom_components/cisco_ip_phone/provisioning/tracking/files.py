@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 import re
+from typing import Final
 
 from ..firmware import EXTENSIONS, FirmwareNameError, Role, parse_image_name
 from ..settings.models import mac_from_filename
@@ -61,6 +63,9 @@ _MAC_PREFIXES = (
     ("sip", FileKind.SIP_CONFIG),
     ("mgc", FileKind.MGCP_CONFIG),
 )
+# Request names whose classification is remembered: every configured
+# phone's own files a few times over, bounded against a flood of names.
+CLASSIFIED_NAMES_KEPT: Final = 8192
 _FIXED_NAMES = {
     "xmldefault.cnf.xml": FileKind.XML_DEFAULT,
     "sipdefault.cnf": FileKind.SIP_DEFAULT,
@@ -108,8 +113,13 @@ def normalize_request_name(name: str) -> str:
             return text
 
 
+@lru_cache(maxsize=CLASSIFIED_NAMES_KEPT)
 def classify_request(name: str) -> FileRequest:
-    """Classify a requested file name; never raises, unknown names are OTHER."""
+    """Classify a requested file name; never raises, unknown names are OTHER.
+
+    Remembered: the tracker, the firmware walk and the optional-probe test
+    each classify every transfer's name, and the answer never changes.
+    """
     path = normalize_request_name(name)
     key = path.lower()
     base = key.rsplit("/", 1)[-1]
