@@ -12,6 +12,7 @@ TFTP on the wire, ``/proc`` and the recorder's SQLite file.
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Callable
 import contextlib
 import json
@@ -444,9 +445,13 @@ class EventCounter:
     if that happens the counts are lower bounds and ``lost`` says so.
     """
 
-    def __init__(self, ws: Ws, ours: set[str]) -> None:
+    def __init__(
+        self, ws: Ws, ours: set[str], kinds: dict[str, str] | None = None
+    ) -> None:
         self.ws = ws
         self.ours = ours
+        self.kinds = kinds or {}
+        self.by_kind: collections.Counter[str] = collections.Counter()
         self.total = 0
         self.mine = 0
         self.lost = False
@@ -465,8 +470,10 @@ class EventCounter:
                 if msg.get("type") != "event":
                     continue
                 self.total += 1
-                if msg["event"]["data"].get("entity_id") in self.ours:
+                entity_id = msg["event"]["data"].get("entity_id")
+                if entity_id in self.ours:
                     self.mine += 1
+                    self.by_kind[self.kinds.get(entity_id, "?")] += 1
         self.lost = True
 
     def snapshot(self) -> tuple[int, int]:

@@ -386,6 +386,7 @@ class HaRun:
         self.api = Api(self.hass.base)
         self.tftp_port = free_port()
         self.ours: set[str] = set()
+        self.kinds: dict[str, str] = {}
         self.entry_id = ""
         self.out: dict[str, Any] = {}
         self.partial: dict[str, Any] = {}  # what a phase measured so far
@@ -481,6 +482,13 @@ class HaRun:
         finally:
             await ws.close()
         self.ours = {e["entity_id"] for e in registry if e.get("platform") == DOMAIN}
+        # entity id -> what it shows (the unique id without its MAC or entry
+        # id), so the state writes can be broken down by kind of entity.
+        self.kinds = {
+            e["entity_id"]: e["unique_id"].split("_", 1)[-1]
+            for e in registry
+            if e.get("platform") == DOMAIN and e.get("unique_id")
+        }
         await self._settle()
         return {
             "http_up_s": http_s,
@@ -553,7 +561,7 @@ class HaRun:
         quiet = await wait_quiet(self.a.quiet_wait) if self.a.quiet_wait > 0 else {}
         issues0 = await self._issues()
         rows0 = await asyncio.to_thread(self.hass.states_rows, self.ours)
-        counter = EventCounter(await self.api.ws(coalesce=True), self.ours)
+        counter = EventCounter(await self.api.ws(coalesce=True), self.ours, self.kinds)
         try:
             await counter.start()
             pinger = Pinger(self.api.base, self.api.access_token)
@@ -575,6 +583,7 @@ class HaRun:
         finally:
             await counter.stop()
         res["state_changed_total"], res["state_changed_ours"] = total, mine
+        res["state_changed_by_kind"] = dict(counter.by_kind.most_common())
         rows1 = await asyncio.to_thread(self.hass.states_rows, self.ours)
         if rows0 and rows1:
             res["rows_total"] = rows1[0] - rows0[0]
@@ -646,6 +655,8 @@ def summary(name: str, res: dict[str, Any]) -> str:
         brief(res) + f" ping_p99={fmt(ping.get('p99_ms'), 0)}ms"
         f" max={fmt(ping.get('max_ms'), 0)}ms writes={res.get('state_changed_ours')}"
         f" rows={res.get('rows_ours')} issues={len(res.get('issues_raised', []))}"
+        + "\n    writes by entity: "
+        + ", ".join(f"{k} {v}" for k, v in res.get("state_changed_by_kind", {}).items())
     )
 
 
