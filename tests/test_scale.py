@@ -371,6 +371,37 @@ async def test_a_storm_of_phones_writes_each_state_once_per_interval(
     ]
 
 
+async def test_a_lasting_storm_waits_longer_per_batch_and_a_quiet_one_resets(
+    hass: HomeAssistant,
+) -> None:
+    """1 s, 2 s, 4 s, 4 s between batches while the storm lasts; then 1 s."""
+    calls: list[str] = []
+    now = [100.0]
+    batch = PhoneBatcher[int](
+        hass,
+        lambda mac, events: calls.append(mac),
+        storm=2,
+        longest=4.0,
+        clock=lambda: now[0],
+    )
+    waits = []
+    for _ in range(4):
+        for index in range(5):  # above the storm threshold in this interval
+            batch.add(f"M{index}", ())
+        waits.append(batch.wait)
+        batch._on_timer(None)
+        await asyncio.sleep(0)
+        now[0] += 1.0  # a new interval, and the storm goes on
+    assert waits == [1.0, 2.0, 4.0, 4.0]
+    assert batch.wait == 4.0
+    batch.add("late", ())
+    now[0] += 5.0  # nothing for a while: the storm is over
+    batch._on_timer(None)
+    assert batch.wait == 1.0
+    assert calls[-1] == "late"
+    batch.flush()
+
+
 async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
     hass: HomeAssistant,
 ) -> None:

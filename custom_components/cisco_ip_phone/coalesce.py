@@ -60,6 +60,11 @@ COUNTER_INTERVAL: Final = 1.0
 # A storm: more phone refreshes than this within one interval (issue #16).
 STORM_REFRESHES: Final = 50
 PHONE_INTERVAL: Final = 1.0
+# While a storm lasts, each batch waits twice as long as the one before, up
+# to this: 1,000 phones booting at once then show about two states each
+# instead of one per second of their boot, which is what the recorder pays
+# for (issue #16). A storm that ends resets the wait to PHONE_INTERVAL.
+STORM_INTERVAL_MAX: Final = 4.0
 # Tracker events kept per phone while its refresh waits (a bound, not a
 # budget: a boot has about ten).
 MAX_PENDING_EVENTS: Final = 32
@@ -77,7 +82,9 @@ class PhoneBatcher[EventT]:
     of the interval and run once, with every event they carried: the states
     in between are never shown, but no event is lost (event entities fire
     each). This is what keeps state writes, recorder rows and websocket
-    traffic per phone bounded in a storm instead of one per transfer.
+    traffic per phone bounded in a storm instead of one per transfer. A
+    storm that is still on when its batch is written doubles the wait for
+    the next batch (up to ``longest``); a quiet interval resets it.
     """
 
     def __init__(
@@ -87,6 +94,7 @@ class PhoneBatcher[EventT]:
         *,
         interval: float = PHONE_INTERVAL,
         storm: int = STORM_REFRESHES,
+        longest: float = STORM_INTERVAL_MAX,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self._hass = hass
@@ -94,6 +102,8 @@ class PhoneBatcher[EventT]:
         self._refresh = refresh
         self._interval = interval
         self._storm = storm
+        self._longest = max(interval, longest)
+        self._wait = interval
         self._window = -interval
         self._count = 0
         self._pending: dict[str, list[EventT]] = {}
@@ -114,11 +124,20 @@ class PhoneBatcher[EventT]:
         waiting.extend(events)
         del waiting[:-MAX_PENDING_EVENTS]
         if self._cancel is None:
-            self._cancel = async_call_later(self._hass, self._interval, self._job)
+            self._cancel = async_call_later(self._hass, self._wait, self._job)
+
+    @property
+    def wait(self) -> float:
+        """Return how long the next batch of a storm waits, in seconds."""
+        return self._wait
 
     @callback
     def _on_timer(self, _now: Any) -> None:
         self._cancel = None
+        storm_on = (
+            self._clock() - self._window < self._interval and self._count > self._storm
+        )
+        self._wait = min(self._wait * 2, self._longest) if storm_on else self._interval
         self._drain()
 
     @callback
