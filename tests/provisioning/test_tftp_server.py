@@ -29,7 +29,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferOutcome,
     upload as upload_module,
 )
-from custom_components.cisco_ip_phone.provisioning.tftp.session import ReadSession
+from custom_components.cisco_ip_phone.provisioning.tftp.ports import TransferSockets
 from custom_components.cisco_ip_phone.provisioning.tftp.upload import WriteSession
 from tests.support.tftp_packets import (
     LOCALHOST,
@@ -849,10 +849,10 @@ async def test_transfer_socket_failure_is_answered(
 ) -> None:
     running = await start_server()
 
-    def no_socket(self: object, sock: socket.socket) -> None:
+    def no_socket(self: object) -> socket.socket:
         raise OSError(errno.EMFILE, "Too many open files")
 
-    monkeypatch.setattr(ReadSession, "attach", no_socket)
+    monkeypatch.setattr(TransferSockets, "_open", no_socket)
     with RawClient(running.port) as client:
         assert error_of(await client.request(rrq("SIPDefault.cnf"))) == (
             0,

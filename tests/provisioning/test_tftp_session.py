@@ -83,7 +83,7 @@ async def test_receive_failures_are_survived(failure: type[OSError]) -> None:
     sock.recv_error = failure
     sock.send_error = failure
     session.attach(sock)  # the first DATA cannot be sent: treated as lost
-    session._readable()
+    session.on_readable()
     assert not session.finished
     session.finish(TransferOutcome.SERVER_ERROR, "test over")
     session.send(b"late")  # after the end: dropped quietly

@@ -13,6 +13,7 @@ from disk a chunk at a time (``stream.py``).
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
 import time
@@ -30,6 +31,7 @@ from .packets import (
     encode_oack,
     parse_request,
 )
+from .ports import TransferSockets
 from .reports import EventCallback, ServerReports
 from .resolver import (
     ContentResolver,
@@ -97,6 +99,8 @@ class TftpServer(ServerReports):
         self._port = 0
         self._clients: dict[tuple[str, int], Session | asyncio.Task[None]] = {}
         self._admission = Admission(self._settings, is_known_client)
+        # Transfer sockets, reused between transfers (see ports.py).
+        self._sockets: TransferSockets | None = None
 
     # -- lifecycle
     async def start(self) -> None:
@@ -119,6 +123,7 @@ class TftpServer(ServerReports):
             sock.close()
             raise
         self._listener = transport
+        self._sockets = TransferSockets(self._family, self._host)
         self._port = int(sock.getsockname()[1])
         _LOGGER.debug(
             "TFTP server listening on %s:%s (receive buffer %d bytes)",
@@ -144,6 +149,9 @@ class TftpServer(ServerReports):
                 entry.finish(TransferOutcome.SERVER_ERROR, "server stopped")
         self._clients.clear()
         self._admission.clear()
+        sockets, self._sockets = self._sockets, None
+        if sockets is not None:
+            sockets.close()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         # Let the closed transports run connection_lost and release sockets.
@@ -320,16 +328,18 @@ class TftpServer(ServerReports):
             session = ReadSession(self, addr, info, resolved.content, **common)  # type: ignore[arg-type]
         self.open_session(session, request, started)
 
+    def _transfer_sockets(self) -> TransferSockets:
+        if self._sockets is None:  # stop() came between a lookup and its reply
+            raise OSError(errno.ESHUTDOWN, "the server is stopping")
+        return self._sockets
+
     def open_session(self, session: Session, request: Request, started: float) -> None:
-        """Give the session its own socket (a new TID) and start it."""
+        """Give the session a socket of its own (a TID) and start it."""
         addr = session.client
-        sock = socket.socket(self._family, socket.SOCK_DGRAM)
         try:
-            sock.setblocking(False)
-            sock.bind((self._host, 0))
-            session.attach(sock)
+            sockets = self._transfer_sockets()
+            sock = sockets.take(addr, session.on_readable)
         except OSError as err:
-            sock.close()
             if isinstance(session, StreamReadSession):
                 session.close_file()
             self._refuse(
@@ -343,6 +353,7 @@ class TftpServer(ServerReports):
                 detail=f"cannot open transfer socket: {err}",
             )
             return
+        session.attach(sock, sockets)
         self._hold(addr, session)
         self._emit(
             EventKind.REQUEST, addr, session.info, session, TransferOutcome.OK, None

@@ -26,6 +26,7 @@ from .packets import (
     decode_error,
     encode_error,
 )
+from .ports import TransferSockets
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Session:
         self.loop = asyncio.get_running_loop()
         self.started = time.monotonic()
         self._sock: socket.socket | None = None
+        self._sockets: TransferSockets | None = None
         self._recv_size = 516
         self._timer: asyncio.TimerHandle | None = None
         self._last_tx = self.started
@@ -108,15 +110,24 @@ class Session:
         """Payload bytes transferred so far."""
         return self._bytes
 
-    def attach(self, sock: socket.socket) -> None:
-        """Take ownership of a bound non-blocking socket and start the transfer."""
+    def attach(
+        self, sock: socket.socket, sockets: TransferSockets | None = None
+    ) -> None:
+        """Take a bound non-blocking socket and start the transfer.
+
+        With ``sockets`` the socket came from that pool, already registered
+        (it reads through ``self.on_readable``), and goes back to it at the
+        end; without, the session registers it and closes it at the end.
+        """
         self._sock = sock
-        report_icmp_errors(sock, sock.family)
-        self.loop.add_reader(sock.fileno(), self._readable)
+        self._sockets = sockets
+        if sockets is None:
+            report_icmp_errors(sock, sock.family)
+            self.loop.add_reader(sock.fileno(), self.on_readable)
         self._timer = self.loop.call_later(self.timeout, self._on_timer)
         self.begin()
 
-    def _readable(self) -> None:
+    def on_readable(self) -> None:
         sock = self._sock
         if sock is None:  # pragma: no cover - the reader is removed on finish
             return
@@ -203,7 +214,9 @@ class Session:
             self._timer.cancel()
             self._timer = None
         sock, self._sock = self._sock, None
-        if sock is not None:
+        if sock is not None and self._sockets is not None:
+            self._sockets.give_back(sock, self.client)
+        elif sock is not None:
             self.loop.remove_reader(sock.fileno())
             sock.close()
         self.owner.session_finished(self, outcome, error)
@@ -266,7 +279,7 @@ class ReadSession(Session):
             self._send_window()
         self.progressed()
 
-    def _readable(self) -> None:
+    def on_readable(self) -> None:
         """Receive one datagram; the next lock-step block is sent inline.
 
         A 4 MiB download at 512 B is 8192 round trips, each paying this
