@@ -402,6 +402,24 @@ async def test_a_lasting_storm_waits_longer_per_batch_and_a_quiet_one_resets(
     batch.flush()
 
 
+async def test_while_a_batch_waits_a_new_second_does_not_refresh_at_once(
+    hass: HomeAssistant,
+) -> None:
+    """A storm's next second joins the waiting batch instead of going out."""
+    calls: list[str] = []
+    now = [100.0]
+    batch = PhoneBatcher[int](
+        hass, lambda mac, events: calls.append(mac), storm=1, clock=lambda: now[0]
+    )
+    batch.add("A", ())
+    batch.add("B", ())  # the storm begins: B waits for the batch
+    now[0] += 1.2  # a new second, below the threshold again...
+    batch.add("C", ())
+    assert calls == ["A"]  # ...but the batch still waits: C joins it
+    batch.flush()
+    assert calls == ["A", "B", "C"]
+
+
 async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
     hass: HomeAssistant,
 ) -> None:

@@ -117,7 +117,13 @@ class PhoneBatcher[EventT]:
         if now - self._window >= self._interval:
             self._window, self._count = now, 0
         self._count += 1
-        if self._count <= self._storm and mac not in self._pending:
+        # While a batch waits, every refresh joins it: a storm's first
+        # refreshes of each new second would otherwise go out one by one.
+        if (
+            self._count <= self._storm
+            and self._cancel is None
+            and mac not in self._pending
+        ):
             self._refresh(mac, events)
             return
         waiting = self._pending.setdefault(mac, [])
