@@ -7,16 +7,18 @@ that is cheap, but inside Home Assistant each call releases the GIL, and
 while another thread computes (the recorder writing a boot storm's states)
 getting it back takes up to the 5 ms switch interval: measured on this
 machine, a send and a receive went from 0.011 ms to 5.4 ms with one busy
-thread beside them. Those waits were what held Home Assistant's event loop
-for most of a second at a time in a 1,000-phone boot storm (issue #16).
+thread beside them (issue #16; that wait is not what causes the storm's
+longest event-loop stalls, see bench/README.md, but it is paid per call).
 
 So a finished transfer hands its socket back instead of closing it. It
 stays bound and registered with the event loop; a later transfer to a
 *different* client takes it after a quiet spell, so a late duplicate of the
 old transfer can never be read as part of the new one (a datagram from
-another address is answered as a foreign TID, as before). Datagrams that
-reach an idle socket are read and dropped. At most ``keep`` sockets wait;
-more are closed, and ``close()`` closes all of them.
+another address is answered as a foreign TID, as before). The session
+that takes a socket registers itself as its reader again: asyncio then
+only swaps the callback, the mask is unchanged, so no system call is made.
+Datagrams that reach an idle socket are read and dropped. At most ``keep``
+sockets wait; more are closed, and ``close()`` closes all of them.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ KEEP_SOCKETS: Final = 256
 # Datagrams read from idle sockets are at most this large (then dropped).
 _DROP_SIZE: Final = 2048
 
-type Reader = Callable[[], None]
-
 
 class TransferSockets:
     """Hand out bound, registered UDP sockets and take them back for reuse."""
@@ -60,9 +60,7 @@ class TransferSockets:
         self._keep = keep
         self._quiet = quiet
         self._clock = clock
-        # Sockets by descriptor, and who reads each (None: idle, drop).
-        self._socks: dict[int, socket.socket] = {}
-        self._readers: dict[int, Reader | None] = {}
+        self._socks: dict[int, socket.socket] = {}  # by descriptor
         # Idle sockets in the order they were given back: (usable from,
         # descriptor, the client it last served).
         self._idle: deque[tuple[float, int, tuple[str, int]]] = deque()
@@ -74,18 +72,16 @@ class TransferSockets:
         """Return how many sockets wait for a transfer."""
         return len(self._idle)
 
-    def take(self, client: tuple[str, int], reader: Reader) -> socket.socket:
-        """Return a socket for a transfer with ``client``; ``reader`` reads it.
+    def take(self, client: tuple[str, int]) -> socket.socket:
+        """Return a registered socket for a transfer with ``client``.
 
-        Raises ``OSError`` when no socket can be opened (out of descriptors).
+        The caller makes itself the reader (``loop.add_reader``). Raises
+        ``OSError`` when no socket can be opened (out of descriptors).
         """
         fd = self._reusable(client)
         if fd is None:
-            sock = self._open()
-            fd = sock.fileno()
-        else:
-            self.reused += 1
-        self._readers[fd] = reader
+            return self._open()
+        self.reused += 1
         return self._socks[fd]
 
     def give_back(self, sock: socket.socket, client: tuple[str, int]) -> None:
@@ -96,7 +92,7 @@ class TransferSockets:
         if len(self._idle) >= self._keep:
             self._discard(fd)
             return
-        self._readers[fd] = None
+        self._loop.add_reader(fd, self._drop, sock)
         self._idle.append((self._clock() + self._quiet, fd, client))
 
     def close(self) -> None:
@@ -126,25 +122,18 @@ class TransferSockets:
                 sock.setblocking(False)
             sock.bind((self._host, 0))
             report_icmp_errors(sock, self._family)
-            fd = sock.fileno()
-            self._loop.add_reader(fd, self._readable, fd)
+            self._loop.add_reader(sock.fileno(), self._drop, sock)
         except BaseException:
             sock.close()
             raise
-        self._socks[fd] = sock
-        self._readers[fd] = None
+        self._socks[sock.fileno()] = sock
         self.opened += 1
         return sock
 
-    def _readable(self, fd: int) -> None:
-        reader = self._readers.get(fd)
-        if reader is not None:
-            reader()
-            return
-        sock = self._socks.get(fd)
-        if sock is None:  # pragma: no cover - the reader goes with the socket
-            return
-        try:  # a datagram for a finished transfer: nobody listens, drop it
+    @staticmethod
+    def _drop(sock: socket.socket) -> None:
+        """Read what reaches an idle socket (a finished transfer's) and drop it."""
+        try:
             sock.recv(_DROP_SIZE)
         except (BlockingIOError, InterruptedError):
             pass
@@ -153,6 +142,5 @@ class TransferSockets:
 
     def _discard(self, fd: int) -> None:
         sock = self._socks.pop(fd)
-        del self._readers[fd]
         self._loop.remove_reader(fd)
         sock.close()

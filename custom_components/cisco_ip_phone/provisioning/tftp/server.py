@@ -338,7 +338,7 @@ class TftpServer(ServerReports):
         addr = session.client
         try:
             sockets = self._transfer_sockets()
-            sock = sockets.take(addr, session.on_readable)
+            sock = sockets.take(addr)
         except OSError as err:
             if isinstance(session, StreamReadSession):
                 session.close_file()

@@ -115,15 +115,14 @@ class Session:
     ) -> None:
         """Take a bound non-blocking socket and start the transfer.
 
-        With ``sockets`` the socket came from that pool, already registered
-        (it reads through ``self.on_readable``), and goes back to it at the
-        end; without, the session registers it and closes it at the end.
+        With ``sockets`` the socket came from that pool and goes back to it
+        at the end; without, the session closes it at the end.
         """
         self._sock = sock
         self._sockets = sockets
         if sockets is None:
             report_icmp_errors(sock, sock.family)
-            self.loop.add_reader(sock.fileno(), self.on_readable)
+        self.loop.add_reader(sock.fileno(), self.on_readable)
         self._timer = self.loop.call_later(self.timeout, self._on_timer)
         self.begin()
 
