@@ -30,7 +30,7 @@ from custom_components.cisco_ip_phone.const import (
 from custom_components.cisco_ip_phone.options_flow import OPTION_FIELDS, nest_options
 from custom_components.cisco_ip_phone.provisioning.settings.models import ServerSettings
 from custom_components.cisco_ip_phone.validation import check_folder
-from tests.support.ha_common import PHONE_MAC, server_data
+from tests.support.ha_common import PHONE_MAC, port_taken, server_data
 
 
 @pytest.fixture
@@ -129,17 +129,11 @@ async def test_port_in_use_then_freed(
 ) -> None:
     result = await _start(hass)
     user_input = _user_input(tmp_path)
-    blocker = socket.socket(socket.AF_INET, kind)
-    blocker.bind(("127.0.0.1", 0))
-    if kind == socket.SOCK_STREAM:
-        blocker.listen()
-    user_input[field] = blocker.getsockname()[1]
-    try:
+    with port_taken(kind) as port:
+        user_input[field] = port
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input
         )
-    finally:
-        blocker.close()
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: "port_in_use"}
     result = await hass.config_entries.flow.async_configure(
@@ -299,14 +293,9 @@ async def test_reconfigure_running_server(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     new_input = {**entry.data, CONF_ROOT: str(tmp_path / "elsewhere")}
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.bind(("127.0.0.1", 0))
-    blocker.listen()
-    busy = {**new_input, CONF_FTP_PORT: blocker.getsockname()[1]}
-    try:
+    with port_taken(socket.SOCK_STREAM) as port:
+        busy = {**new_input, CONF_FTP_PORT: port}
         result = await hass.config_entries.flow.async_configure(result["flow_id"], busy)
-    finally:
-        blocker.close()
     assert result["errors"] == {CONF_FTP_PORT: "port_in_use"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], new_input
@@ -325,14 +314,10 @@ async def test_reconfigure_unloaded_server_checks_every_port(
 ) -> None:
     mock_config_entry.add_to_hass(hass)
     result = await mock_config_entry.start_reconfigure_flow(hass)
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_TFTP_PORT]))
-    try:
+    with port_taken(socket.SOCK_DGRAM, mock_config_entry.data[CONF_TFTP_PORT]):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], dict(mock_config_entry.data)
         )
-    finally:
-        blocker.close()
     assert result["errors"] == {CONF_TFTP_PORT: "port_in_use"}
 
 

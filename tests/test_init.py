@@ -35,7 +35,13 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferOutcome,
 )
 from custom_components.cisco_ip_phone.repairs import ftp_issue_id
-from tests.support.ha_common import FTP_PASSWORD, PHONE_MAC, find_device, free_port
+from tests.support.ha_common import (
+    FTP_PASSWORD,
+    PHONE_MAC,
+    find_device,
+    free_port,
+    port_taken,
+)
 
 
 def _our_threads() -> list[threading.Thread]:
@@ -82,16 +88,12 @@ async def test_setup_and_unload_leave_nothing_behind(
 async def test_tftp_port_taken_retries_setup(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_TFTP_PORT]))
-    try:
+    with port_taken(socket.SOCK_DGRAM, mock_config_entry.data[CONF_TFTP_PORT]):
         mock_config_entry.add_to_hass(hass)
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
         assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
         assert "cannot listen on 127.0.0.1 port" in str(mock_config_entry.reason)
-    finally:
-        blocker.close()
     assert _our_threads() == []
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
@@ -114,15 +116,10 @@ async def test_ftp_port_taken_keeps_tftp_and_raises_a_fixable_issue(
     hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
-    blocker.listen()
-    try:
+    with port_taken(socket.SOCK_STREAM, mock_config_entry.data[CONF_FTP_PORT]):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
-    finally:
-        blocker.close()
     hub = mock_config_entry.runtime_data
     assert hub.tftp_running
     assert not hub.ftp_running
@@ -340,10 +337,7 @@ async def test_ftp_that_could_not_start_is_retried_with_back_off(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Issue #11 item 7: once the port frees, FTP starts without a reload."""
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
-    blocker.listen()
-    try:
+    with port_taken(socket.SOCK_STREAM, mock_config_entry.data[CONF_FTP_PORT]):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -353,8 +347,6 @@ async def test_ftp_that_could_not_start_is_retried_with_back_off(
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
         await hass.async_block_till_done(wait_background_tasks=True)
         assert not hub.ftp_running
-    finally:
-        blocker.close()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=35))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hub.ftp_running
@@ -371,15 +363,10 @@ async def test_ftp_that_could_not_start_is_retried_with_back_off(
 async def test_fix_flow_with_the_same_port_really_starts_ftp(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.bind(("127.0.0.1", mock_config_entry.data[CONF_FTP_PORT]))
-    blocker.listen()
-    try:
+    with port_taken(socket.SOCK_STREAM, mock_config_entry.data[CONF_FTP_PORT]):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
-    finally:
-        blocker.close()
     hub = mock_config_entry.runtime_data
     assert not hub.ftp_running
     assert await async_setup_component(hass, REPAIRS_DOMAIN, {})

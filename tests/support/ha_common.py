@@ -6,6 +6,8 @@ binding port 0, and a temporary TFTP root.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 import socket
 from types import MappingProxyType
@@ -39,6 +41,21 @@ def free_port(kind: socket.SocketKind) -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+@contextmanager
+def port_taken(kind: socket.SocketKind, port: int = 0) -> Iterator[int]:
+    """Hold a loopback port (listening, for TCP) while the block runs; yield it.
+
+    The code under test then finds the port in use, as it would with another
+    TFTP or FTP server on the machine.
+    """
+    with socket.socket(socket.AF_INET, kind) as blocker:
+        blocker.bind(("127.0.0.1", port))
+        if kind == socket.SOCK_STREAM:
+            blocker.listen()
+        taken: int = blocker.getsockname()[1]
+        yield taken
 
 
 def server_data(root: Path) -> dict[str, Any]:
