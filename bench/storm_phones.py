@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import hashlib
 import ipaddress
 import json
+from pathlib import Path
 import random
 import re
 import resource
@@ -47,6 +48,11 @@ import struct
 import sys
 import time
 from xml.etree import ElementTree
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+# How a phone reads a .cnf file, shared with the tests' simulated phone.
+from tests.support.cnf_reader import parse_cnf  # noqa: E402
 
 OP_RRQ, OP_DATA, OP_ACK, OP_ERROR = 1, 3, 4, 5
 BLOCK = 512
@@ -187,25 +193,6 @@ async def tftp_read(
 
 
 # -- what a 7960 parses --------------------------------------------------------
-
-
-def parse_cnf(data: bytes) -> dict[str, str]:
-    """Parse the 79x0 ``name: value`` format leniently (as simphone does)."""
-    values: dict[str, str] = {}
-    for raw in data.decode("latin-1").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, rest = line.partition(":")
-        if not sep or not key.strip() or " " in key.strip():
-            continue
-        rest = rest.strip()
-        if rest.startswith('"'):
-            value = rest[1:].split('"', 1)[0]
-        else:
-            value = rest.split(";", 1)[0].strip()
-        values[key.strip()] = value
-    return values
 
 
 def load_information(data: bytes) -> str | None:

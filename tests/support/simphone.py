@@ -44,6 +44,7 @@ import time
 import uuid
 from xml.etree import ElementTree
 
+from tests.support.cnf_reader import parse_cnf
 from tests.support.simphone_sip import SipListener
 from tests.support.simphone_tftp import TftpResult, tftp_read
 from tests.support.simphone_web import serve
@@ -194,25 +195,6 @@ def uses_universal_loader(image: Image) -> bool:
     if image.protocol == "sccp":
         return image.major >= 6
     return True
-
-
-def parse_cnf(data: bytes) -> dict[str, str]:
-    """Parse the 79x0 ``name: value`` format (reference §2.2), leniently."""
-    values: dict[str, str] = {}
-    for raw in data.decode("latin-1").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, rest = line.partition(":")
-        if not sep or not key.strip() or " " in key.strip():
-            continue
-        rest = rest.strip()
-        if rest.startswith('"'):
-            value = rest[1:].split('"', 1)[0]
-        else:
-            value = rest.split(";", 1)[0].strip()
-        values[key.strip()] = value
-    return values
 
 
 def parse_load_information(data: bytes, model_id: int) -> tuple[str, str] | None:
