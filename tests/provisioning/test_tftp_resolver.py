@@ -316,3 +316,87 @@ async def test_bookkeeping_when_the_executor_hands_back_a_finished_future(
     assert resolver.stats.cached_files == 1
     hit = resolver.resolve_nowait("SIPDefault.cnf", "1.2.3.4")
     assert hit is not None
+
+
+def _age_listings(resolver: ContentResolver, seconds: float) -> None:
+    """Make every directory listing look ``seconds`` older than it is."""
+    from custom_components.cisco_ip_phone.provisioning.tftp.index import DirIndex
+
+    resolver._dirs = {
+        key: DirIndex(index.entries, index.scanned_at - seconds)
+        for key, index in resolver._dirs.items()
+    }
+
+
+async def _scans_done(resolver: ContentResolver) -> None:
+    for _ in range(500):
+        if not resolver._scans:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a listing never finished")
+
+
+async def test_a_listing_past_half_its_age_is_renewed_while_it_answers(
+    root: Path,
+) -> None:
+    """A busy server never finds its index expired, so no lookup waits."""
+    resolver = ContentResolver(root, stat_ttl=10)
+    await resolver.resolve("SIPDefault.cnf", "192.0.2.1")
+    assert resolver.stats.dir_scans == 1
+    _age_listings(resolver, 4)  # younger than half: nothing to do
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is not None
+    assert resolver.stats.dir_scans == 1
+    (root / "Added.raw").write_bytes(b"new")
+    _age_listings(resolver, 2)  # now 6 s old: answered, and listed again
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is not None
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is not None
+    assert resolver.stats.dir_scans == 2  # one listing, however many lookups
+    await _scans_done(resolver)
+    added = await resolver.resolve("added.RAW", "192.0.2.1")
+    assert added.content == b"new"
+    assert resolver.stats.dir_scans == 2  # the renewed listing answered
+
+
+def test_a_lookup_outside_the_event_loop_does_not_list_in_the_background(
+    root: Path,
+) -> None:
+    resolver = ContentResolver(root, stat_ttl=10)
+    asyncio.run(resolver.resolve("SIPDefault.cnf", "192.0.2.1"))
+    _age_listings(resolver, 6)
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is not None
+    assert resolver.stats.dir_scans == 1
+
+
+async def test_a_listing_running_when_the_root_changes_is_dropped(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """invalidate() after an upload: a listing taken before it never answers."""
+    import threading
+
+    from custom_components.cisco_ip_phone.provisioning.tftp import resolver as module
+
+    real_scan = module.scan_dir
+    listed = threading.Event()
+    may_finish = threading.Event()
+
+    def slow_scan(root_str: str, directory: str) -> dict[str, Any]:
+        found = real_scan(root_str, directory)
+        listed.set()
+        may_finish.wait(10)
+        return found
+
+    resolver = ContentResolver(root, stat_ttl=10)
+    await resolver.resolve("SIPDefault.cnf", "192.0.2.1")
+    monkeypatch.setattr(module, "scan_dir", slow_scan)
+    _age_listings(resolver, 6)
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is not None
+    await asyncio.get_running_loop().run_in_executor(None, listed.wait, 10)
+    (root / "Uploaded.loads").write_bytes(b"upload")
+    resolver.invalidate()  # what the FTP upload does
+    monkeypatch.setattr(module, "scan_dir", real_scan)
+    may_finish.set()
+    uploaded = await resolver.resolve("uploaded.loads", "192.0.2.1")
+    assert uploaded.content == b"upload"
+    await asyncio.sleep(0.05)  # the old listing ends: it must not be stored
+    again = await resolver.resolve("Uploaded.loads", "192.0.2.1")
+    assert again.content == b"upload"

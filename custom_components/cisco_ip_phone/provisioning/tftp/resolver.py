@@ -4,13 +4,14 @@ Names are matched case-insensitively (phones and firmware disagree on case) and
 can never reach outside the root. Disk access happens only in the executor:
 each directory is listed once into an index (names, sizes, mtimes, where
 symlinks point), which answers lookups, including "not found", from memory
-until it is older than ``stat_ttl``. File contents are cached by
-(path, inode, size, mtime_ns, ctime_ns) under a byte budget, so a file
-replaced in place with the same size and mtime (Samba, ``cp -p``) is still
-seen as new, and concurrent misses for the same file share one read, so 20
-phones fetching one image hold one copy of it. Files over the streaming
-threshold are never read whole: the caller gets them opened, to serve in
-chunks. A netascii copy is converted once (in the executor when large) and
+until it is older than ``stat_ttl``; a lookup in an index past half that age
+lists the directory again in the background, so a busy server never waits. File
+contents are cached by (path, inode, size, mtime_ns, ctime_ns) under a byte
+budget, so a file replaced in place with the same size and mtime (Samba, ``cp
+-p``) is still seen as new, and concurrent misses for the same file share one
+read, so 20 phones fetching one image hold one copy of it. Files over the
+streaming threshold are never read whole: the caller gets them opened, to serve
+in chunks. A netascii copy is converted once (in the executor when large) and
 cached like any other content.
 """
 
@@ -157,8 +158,13 @@ class ContentResolver:
         self._hook = hook
 
     def invalidate(self) -> None:
-        """Forget directory listings, e.g. after an upload, so changes show at once."""
+        """Forget directory listings, e.g. after an upload, so changes show at once.
+
+        A listing still running may predate the change: it is dropped when it
+        ends (whoever waits for it lists again).
+        """
         self._dirs.clear()
+        self._scans.clear()
 
     @staticmethod
     def normalize(requested: str) -> tuple[str, ...]:
@@ -298,6 +304,8 @@ class ContentResolver:
                 not allow_stale and now - index.scanned_at >= self._stat_ttl
             ):
                 return NeedScan(key, directory)
+            if now - index.scanned_at >= self._stat_ttl / 2:
+                self._refresh_ahead(key, directory)
             entry = index.entries.get(part)
             if entry is None:
                 return None
@@ -308,14 +316,34 @@ class ContentResolver:
             directory = entry.path
         raise AssertionError("unreachable: parts is never empty")  # pragma: no cover
 
+    def _start_scan(
+        self, key: tuple[str, ...], path: str, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[dict[str, Entry]]:
+        future = loop.run_in_executor(None, scan_dir, self._root_str, path)
+        self._scans[key] = future
+        self._dir_scans += 1
+        future.add_done_callback(lambda done: self._store_scan(key, done))
+        return future
+
+    def _refresh_ahead(self, key: tuple[str, ...], path: str) -> None:
+        """List a directory again while its index still answers.
+
+        A busy server then never finds the index expired: otherwise every
+        lookup of the second it expires waits for one listing, and all of
+        them (hundreds in a boot storm) wake in the same loop turn.
+        """
+        if key in self._scans:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a lookup from outside the loop: no background
+            return
+        self._start_scan(key, path, loop)
+
     async def _scan(self, need: NeedScan) -> None:
         future = self._scans.get(need.key)
         if future is None:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, scan_dir, self._root_str, need.path)
-            self._scans[need.key] = future
-            self._dir_scans += 1
-            future.add_done_callback(lambda done: self._store_scan(need.key, done))
+            future = self._start_scan(need.key, need.path, asyncio.get_running_loop())
         try:
             await asyncio.shield(future)
         finally:
