@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import gc
 from pathlib import Path
 import time
 from types import MappingProxyType, SimpleNamespace
@@ -467,3 +468,19 @@ def test_the_phone_reader_validates_only_what_changed() -> None:
         phone = PhoneEntry("s", PhoneConfig(mac=MAC_A, model=model))
         assert phone.product_id == product
         assert phone.main_file == f"SEP{MAC_A}.cnf.xml"
+
+
+async def test_a_storm_holds_the_heap_until_the_hub_stops(
+    hass: HomeAssistant, two_phones: MockConfigEntry
+) -> None:
+    """The batcher notes each waiting refresh; unloading hands the heap back."""
+    hub = two_phones.runtime_data
+    hub._batch._storm = 0  # every refresh counts as a storm
+    assert not hub._heap.held
+    hub.feed_transfer(_transfer(hub, f"SIP{MAC_A}.cnf"))
+    await hass.async_block_till_done()
+    assert hub._heap.held
+    assert gc.get_freeze_count() > 0
+    assert await hass.config_entries.async_unload(two_phones.entry_id)
+    assert not hub._heap.held
+    assert gc.get_freeze_count() == 0

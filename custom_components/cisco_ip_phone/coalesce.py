@@ -85,6 +85,7 @@ class PhoneBatcher[EventT]:
     traffic per phone bounded in a storm instead of one per transfer. A
     storm that is still on when its batch is written doubles the wait for
     the next batch (up to ``longest``); a quiet interval resets it.
+    ``on_storm`` is called for every refresh that waits (``heap_hold``).
     """
 
     def __init__(
@@ -96,8 +97,10 @@ class PhoneBatcher[EventT]:
         storm: int = STORM_REFRESHES,
         longest: float = STORM_INTERVAL_MAX,
         clock: Callable[[], float] | None = None,
+        on_storm: Callable[[], None] | None = None,
     ) -> None:
         self._hass = hass
+        self._on_storm = on_storm
         self._clock = clock or hass.loop.time
         self._refresh = refresh
         self._interval = interval
@@ -126,6 +129,8 @@ class PhoneBatcher[EventT]:
         ):
             self._refresh(mac, events)
             return
+        if self._on_storm is not None:
+            self._on_storm()
         waiting = self._pending.setdefault(mac, [])
         waiting.extend(events)
         del waiting[:-MAX_PENDING_EVENTS]

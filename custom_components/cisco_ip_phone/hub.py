@@ -33,6 +33,7 @@ from .const import (
 from .devices import DeviceKeeper
 from .discovery import DiscoveryOffers
 from .firmware_issues import async_delete_phone_issues
+from .heap_hold import HeapHold
 from .hub_store import HubStore
 from .locale_issues import schedule_locale_check
 from .online import OnlinePoller
@@ -104,7 +105,10 @@ class CiscoPhoneHub:
         self.devices = DeviceKeeper(hass, self)
         self.discovery = DiscoveryOffers(hass, entry)
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
-        self._batch = PhoneBatcher[TrackerEvent](hass, self.async_refresh_phone)
+        self._heap = HeapHold(hass.loop)
+        self._batch = PhoneBatcher[TrackerEvent](
+            hass, self.async_refresh_phone, on_storm=self._heap.note_storm
+        )
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ftp_retry: CALLBACK_TYPE | None = None
         self._ftp_delay = FTP_RETRY_FIRST
@@ -243,6 +247,7 @@ class CiscoPhoneHub:
         self.online.async_stop()
         self._counters.flush()
         self._batch.flush()
+        self._heap.release()
         await self.server.stop()
         if save:
             await self.store.async_save(self._data_to_save())
