@@ -69,8 +69,11 @@ STORM_INTERVAL_MAX: Final = 4.0
 # budget: a boot has about ten).
 MAX_PENDING_EVENTS: Final = 32
 # Phones refreshed per event-loop turn when a storm's batch is written: a
-# batch of 300 phones in one callback held the loop for ~0.6 s (pings!).
-FLUSH_CHUNK: Final = 20
+# batch of 300 phones in one callback held the loop for ~0.6 s (pings!), and
+# a first boot (every entity's first value, device registry updates) costs
+# up to ~6 ms per phone: 20 phones held it for 100-240 ms in the 1,000-phone
+# bench, 8 keep a turn near 50 ms.
+FLUSH_CHUNK: Final = 8
 
 
 class PhoneBatcher[EventT]:

@@ -44,6 +44,7 @@ from .provisioning.ftp.settings import FtpSettingsError
 from .provisioning.server import EngineUpdate, ProvisioningServer, ServerCounters
 from .provisioning.tftp import ContentResolver, TransferEvent
 from .provisioning.tracking.tracker import PhoneObservation, PhoneTracker, TrackerEvent
+from .recorder_cache import RecorderCacheSizer
 from .repairs import async_clear_ftp_issue, async_report_ftp_issue
 from .running_image import RunningImage
 from .served_files import ServedFiles
@@ -106,6 +107,7 @@ class CiscoPhoneHub:
         self.discovery = DiscoveryOffers(hass, entry)
         self._counters = Coalescer(hass, COUNTER_INTERVAL, self._refresh_server)
         self._heap = HeapHold(hass.loop)
+        self.recorder_cache = RecorderCacheSizer(hass)
         self._batch = PhoneBatcher[TrackerEvent](
             hass, self.async_refresh_phone, on_storm=self._heap.note_storm
         )
@@ -248,6 +250,7 @@ class CiscoPhoneHub:
         self._counters.flush()
         self._batch.flush()
         self._heap.release()
+        self.recorder_cache.cancel()
         await self.server.stop()
         if save:
             await self.store.async_save(self._data_to_save())
@@ -352,6 +355,7 @@ class CiscoPhoneHub:
                 for listener in list(self._added_listeners):
                     listener(phone.subentry_id, phone)
                 self.firmware.phone_added(mac)
+                self.recorder_cache.schedule()
         for mac in old.keys() - self.phones.keys():
             async_delete_phone_issues(self.hass, mac)
         return True

@@ -1,0 +1,122 @@
+"""The recorder's caches are sized for our entities once they exist (issue #16).
+
+A real recorder (the test plugin's, SQLite in memory): its caches are made
+small first, as they are when phones are added after the recorder started,
+and must be twice the entity count after the entry is set up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+import sys
+
+from homeassistant.components.recorder import Recorder
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
+from custom_components.cisco_ip_phone.recorder_cache import (
+    _TASKS,
+    SETTLE,
+    RecorderCacheSizer,
+)
+from tests.support.ha_common import phone_subentry_data, server_data
+from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
+
+SMALL = 4
+
+
+@pytest.fixture(autouse=True)
+def _custom_integrations(recorder_db_url: str, request: pytest.FixtureRequest) -> None:
+    """Like the shared one, but the recorder's database comes before hass."""
+    request.getfixturevalue("enable_custom_integrations")
+
+
+def _later(hass: HomeAssistant, seconds: float) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+
+
+async def test_setting_up_phones_sizes_the_recorders_caches(
+    recorder_mock: Recorder, hass: HomeAssistant, tftp_root: Path
+) -> None:
+    recorder_mock.states_meta_manager._id_map.set_size(SMALL)
+    recorder_mock.state_attributes_manager._id_map.set_size(SMALL)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=server_data(tftp_root),
+        options={CONF_DISCOVERY: True},
+        subentries_data=[phone_subentry_data(PHONE_MAC)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    sizer = entry.runtime_data.recorder_cache
+    assert sizer.requests == 0  # waits for the entities to settle
+    _later(hass, SETTLE + 1)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    assert sizer.requests == 1
+    wanted = hass.states.async_entity_ids_count() * 2
+    assert wanted > SMALL
+    assert recorder_mock.states_meta_manager._id_map.get_size() == wanted
+    assert recorder_mock.state_attributes_manager._id_map.get_size() == wanted
+
+    # A phone added later: once more, after it settled.
+    data = phone_subentry_data(SECOND_PHONE_MAC)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=data["subentry_type"],
+            title="Lobby",
+            unique_id=SECOND_PHONE_MAC,
+        ),
+    )
+    await hass.async_block_till_done()
+    _later(hass, SETTLE + 1)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    assert sizer.requests == 2
+    grown = hass.states.async_entity_ids_count() * 2
+    assert grown > wanted
+    assert recorder_mock.states_meta_manager._id_map.get_size() == grown
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_without_a_recorder_nothing_is_asked(hass: HomeAssistant) -> None:
+    sizer = RecorderCacheSizer(hass)
+    sizer.schedule()
+    sizer.schedule()  # pushes the first one back
+    _later(hass, SETTLE + 1)
+    await hass.async_block_till_done()
+    assert sizer.requests == 0
+    sizer.schedule()
+    sizer.cancel()
+    sizer.cancel()  # idempotent, and no timer lingers
+
+
+async def test_a_recorder_that_cannot_be_asked_is_left_alone(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loaded but not set up here, or without the task: no error, no request."""
+    hass.config.components.add("recorder")
+    sizer = RecorderCacheSizer(hass)
+    sizer.schedule()
+    _later(hass, SETTLE + 1)
+    await hass.async_block_till_done()  # get_instance() fails: no recorder
+    assert sizer.requests == 0
+    monkeypatch.delitem(sys.modules, _TASKS)
+    sizer.schedule()
+    _later(hass, 2 * SETTLE + 2)
+    await hass.async_block_till_done()
+    assert sizer.requests == 0
