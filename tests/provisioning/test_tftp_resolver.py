@@ -236,22 +236,48 @@ async def test_file_vanishing_after_listing_is_not_found(root: Path) -> None:
         await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
 
 
-async def test_unreadable_file_is_access_violation(root: Path) -> None:
+async def test_unreadable_file_is_access_violation(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.cisco_ip_phone.provisioning.tftp import resolver as module
+
+    def refused(path: str) -> tuple[bytes, tuple[str, int, int, int, int]]:
+        raise PermissionError(13, "Permission denied", path)
+
+    resolver = ContentResolver(root, stat_ttl=60)
+    monkeypatch.setattr(module, "read_file", refused)
+    with pytest.raises(TftpAccessError, match="Permission denied"):
+        await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
+
+
+async def test_a_file_that_became_a_directory_after_listing_is_not_found(
+    root: Path,
+) -> None:
+    """Files are looked at when asked for, so the listing's word is not final."""
     resolver = ContentResolver(root, stat_ttl=60)
     with pytest.raises(TftpFileNotFoundError):
         await resolver.resolve("nothing-here", "1.2.3.4")
     target = root / "SIPDefault.cnf"
     target.unlink()
-    target.mkdir()  # listed as a file, now a directory: reading fails
-    with pytest.raises(TftpAccessError):
+    target.mkdir()
+    with pytest.raises(TftpFileNotFoundError):
         await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
 
 
-async def test_file_changed_during_read_is_served_but_not_cached(root: Path) -> None:
+async def test_file_changed_during_read_is_served_but_not_cached(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.cisco_ip_phone.provisioning.tftp import resolver as module
+
+    real_stat = module.stat_entry
+
+    def stat_then_change(entry: Any) -> Any:
+        looked = real_stat(entry)
+        (root / "SIPDefault.cnf").write_bytes(b"new content, different size")
+        return looked
+
+    monkeypatch.setattr(module, "stat_entry", stat_then_change)
     resolver = ContentResolver(root, stat_ttl=60)
-    with pytest.raises(TftpFileNotFoundError):
-        await resolver.resolve("nothing-here", "1.2.3.4")
-    (root / "SIPDefault.cnf").write_bytes(b"new content, different size")
     found = await resolver.resolve("SIPDefault.cnf", "1.2.3.4")
     assert found.content == b"new content, different size"
     assert resolver.stats.cached_files == 0
@@ -400,3 +426,40 @@ async def test_a_listing_running_when_the_root_changes_is_dropped(
     await asyncio.sleep(0.05)  # the old listing ends: it must not be stored
     again = await resolver.resolve("Uploaded.loads", "192.0.2.1")
     assert again.content == b"upload"
+
+
+async def test_a_listing_looks_at_no_file_until_one_is_asked_for(root: Path) -> None:
+    """Names and types only; each file asked for is looked at once, shared."""
+    for index in range(50):
+        (root / f"SIP00270D{index:06X}.cnf").write_bytes(b"old")
+    resolver = ContentResolver(root, stat_ttl=60)
+    with pytest.raises(TftpFileNotFoundError):
+        await resolver.resolve("CTLSEP00270D000001.tlv", "192.0.2.1")
+    assert resolver.stats.file_stats == 0
+    with pytest.raises(TftpFileNotFoundError):  # a directory, from its type
+        resolver.resolve_nowait("firmware", "192.0.2.1")
+    assert resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1") is None
+    results = await asyncio.gather(
+        *(resolver.resolve("sipdefault.cnf", "192.0.2.1") for _ in range(20))
+    )
+    assert {r.content for r in results} == {b"static default\n"}
+    assert resolver.stats.file_stats == 1
+    assert resolver.stats.disk_reads == 1
+    hit = resolver.resolve_nowait("SIPDefault.cnf", "192.0.2.1")
+    assert hit is not None
+    assert hit.name == "SIPDefault.cnf"
+    ring = await resolver.resolve("FIRMWARE/ring1.raw", "192.0.2.1")
+    assert ring.name == "firmware/Ring1.RAW"
+    assert resolver.stats.file_stats == 2
+
+
+async def test_a_file_gone_before_it_was_looked_at_is_not_found(root: Path) -> None:
+    resolver = ContentResolver(root, stat_ttl=60)
+    with pytest.raises(TftpFileNotFoundError):
+        await resolver.resolve("nothing-here", "1.2.3.4")
+    (root / "P0S3-08-12-00.sb2").unlink()
+    with pytest.raises(TftpFileNotFoundError):
+        await resolver.resolve("P0S3-08-12-00.sb2", "1.2.3.4")
+    with pytest.raises(TftpFileNotFoundError):  # from memory now
+        resolver.resolve_nowait("P0S3-08-12-00.sb2", "1.2.3.4")
+    assert resolver.stats.file_stats == 1

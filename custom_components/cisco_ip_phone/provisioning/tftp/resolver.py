@@ -27,7 +27,16 @@ import time
 from typing import Protocol
 
 from .events import ContentSource
-from .index import DirIndex, Entry, Kind, NeedScan, read_file, scan_dir
+from .index import (
+    DirIndex,
+    Entry,
+    Kind,
+    NeedScan,
+    NeedStat,
+    read_file,
+    scan_dir,
+    stat_entry,
+)
 from .packets import to_netascii
 from .stream import OpenedFile, open_for_streaming
 
@@ -92,6 +101,7 @@ class ResolverStats:
     dir_scans: int
     cached_files: int
     cached_bytes: int
+    file_stats: int = 0  # files looked at (``stat``), once per listing each
 
 
 # (path, inode, size, mtime_ns, ctime_ns, netascii)
@@ -122,6 +132,8 @@ class ContentResolver:
         self._hook: ClientHook | None = None
         self._dirs: dict[tuple[str, ...], DirIndex] = {}
         self._scans: dict[tuple[str, ...], asyncio.Future[dict[str, Entry]]] = {}
+        self._stats: dict[str, asyncio.Future[Entry | None]] = {}
+        self._file_stats = 0
         self._cache: OrderedDict[_CacheKey, bytes] = OrderedDict()
         self._cache_by_path: dict[tuple[str, bool], _CacheKey] = {}
         self._cached_bytes = 0
@@ -142,6 +154,7 @@ class ContentResolver:
             disk_reads=self._disk_reads,
             cache_hits=self._cache_hits,
             dir_scans=self._dir_scans,
+            file_stats=self._file_stats,
             cached_files=len(self._cache),
             cached_bytes=self._cached_bytes,
         )
@@ -195,7 +208,7 @@ class ContentResolver:
         if generated is not None:
             return self._from_generated(requested, generated, netascii=netascii)
         found = self._walk(parts)
-        if isinstance(found, NeedScan):
+        if isinstance(found, NeedScan | NeedStat):
             return None
         entry = self._check_entry(found, netascii=netascii)
         data = self._cache_get((*entry.key, netascii))
@@ -219,6 +232,8 @@ class ContentResolver:
         while isinstance(found, NeedScan):
             await self._scan(found)
             found = self._walk(parts, allow_stale=True)
+        if isinstance(found, NeedStat):
+            found = await self._stat(found)
         entry = self._check_entry(found, netascii=netascii)
         if entry.size > self._stream_threshold:
             opened = await self._open(entry)
@@ -293,7 +308,7 @@ class ContentResolver:
 
     def _walk(
         self, parts: tuple[str, ...], *, allow_stale: bool = False
-    ) -> Entry | None | NeedScan:
+    ) -> Entry | None | NeedScan | NeedStat:
         """Follow the parts through directory indexes; report a stale one."""
         directory = self._root_str
         now = time.monotonic()
@@ -310,7 +325,7 @@ class ContentResolver:
             if entry is None:
                 return None
             if depth == len(parts) - 1:
-                return entry
+                return entry if entry.known else NeedStat(key, part, entry)
             if entry.kind is not Kind.DIR:
                 return entry if entry.kind is Kind.OUTSIDE else None
             directory = entry.path
@@ -354,6 +369,34 @@ class ContentResolver:
             # would be given this failed listing again.
             if future.done():
                 self._store_scan(need.key, future)
+
+    async def _stat(self, need: NeedStat) -> Entry | None:
+        """Look at a listed file (in the executor), once for all who ask.
+
+        What it finds answers later lookups until the directory is listed
+        again; a file gone meanwhile is not found.
+        """
+        path = need.entry.path
+        future = self._stats.get(path)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(None, stat_entry, need.entry)
+            self._stats[path] = future
+            self._file_stats += 1
+            future.add_done_callback(lambda done: self._stat_done(path, done))
+        looked = await asyncio.shield(future)
+        self._stat_done(path, future)
+        index = self._dirs.get(need.key)
+        if index is not None and index.entries.get(need.part) is need.entry:
+            if looked is None:
+                del index.entries[need.part]
+            else:
+                index.entries[need.part] = looked
+        return looked
+
+    def _stat_done(self, path: str, done: asyncio.Future[Entry | None]) -> None:
+        if self._stats.get(path) is done:
+            del self._stats[path]
 
     def _store_scan(
         self, key: tuple[str, ...], done: asyncio.Future[dict[str, Entry]]
