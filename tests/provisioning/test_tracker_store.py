@@ -143,3 +143,18 @@ def test_any_event_sequence_keeps_the_tracker_consistent(
     restored = PhoneTracker(lambda mac: known)
     restored.restore(json.loads(json.dumps(t.as_dict())))
     assert restored.observations() == t.observations()
+
+
+def test_an_outcome_from_another_address_moves_the_phone_there() -> None:
+    """Found by the property test above: the IP map and the observation agree."""
+    t = PhoneTracker(lambda mac: False)
+    name = "CTLSEP000E84C060A6.tlv"
+    for kind, ip in (
+        (EventKind.REQUEST, "10.0.0.1"),
+        (EventKind.REQUEST, "10.0.0.1"),
+        (EventKind.COMPLETED, "10.0.0.2"),
+    ):
+        t.handle(transfer(name, 0.0, kind=kind, ip=ip, port=1))
+    assert t.mac_for_ip("10.0.0.1") is None
+    assert t.mac_for_ip("10.0.0.2") == "000E84C060A6"
+    assert t.observation("000E84C060A6").ip == "10.0.0.2"  # type: ignore[union-attr]

@@ -289,6 +289,10 @@ class PhoneTracker(OutcomeRules):
             return
         if ident in phone.open_requests:
             phone.open_requests.discard(ident)
+            if phone.obs.ip != event.client[0]:
+                # The same port and file from another address: where the
+                # phone is now (``mac_for_ip`` already says so).
+                self._update(phone, ip=event.client[0])
         else:  # the server reported only the outcome: the request is implied
             self._on_request(phone, request, now, event.client[0])
         if request.key == phone.last_key and event.outcome != "timeout":
