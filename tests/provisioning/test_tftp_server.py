@@ -944,3 +944,52 @@ async def test_lock_step_rollover_with_curl(
     assert out.read_bytes() == content
     await running.wait_for(lambda ev: len(ev) == 2)
     assert running.events[-1].blocks == 65537
+
+
+async def test_a_burst_of_requests_is_read_many_per_loop_turn(
+    start_server: StartServer,
+) -> None:
+    """asyncio reads one datagram per loop turn; a storm must not wait for turns."""
+    from custom_components.cisco_ip_phone.provisioning.tftp.server import (
+        LISTEN_BATCH,
+    )
+
+    running = await start_server()
+    clients = []
+    try:
+        for index in range(LISTEN_BATCH + 36):
+            client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            client.bind((LOCALHOST, 0))
+            clients.append(client)
+            client.sendto(rrq(f"missing-{index}.cnf"), (LOCALHOST, running.port))
+        for _ in range(2):  # one turn to run the listener, one to come back
+            await asyncio.sleep(0)
+        assert running.server.stats.requests == LISTEN_BATCH >= 32
+        await running.wait_for(lambda events: len(events) >= 2 * len(clients))
+        assert running.server.stats.requests == len(clients)
+        for client in clients:
+            client.settimeout(5)
+            answer, _ = client.recvfrom(600)
+            assert error_of(answer)[0] == 1  # file not found, to every one
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_the_listener_stops_reading_at_a_socket_error() -> None:
+    """An ICMP error queued on the listening socket ends the batch, reported."""
+    from custom_components.cisco_ip_phone.provisioning.tftp.server import _Listener
+
+    handled: list[bytes] = []
+
+    class Server:
+        def handle_request(self, packet: bytes, addr: tuple[str, int]) -> None:
+            handled.append(packet)
+
+    class RefusingSocket:
+        def recvfrom(self, size: int) -> tuple[bytes, tuple[str, int]]:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "refused")
+
+    listener = _Listener(Server(), RefusingSocket())  # type: ignore[arg-type]
+    listener.datagram_received(b"first", (LOCALHOST, 5000))
+    assert handled == [b"first"]
