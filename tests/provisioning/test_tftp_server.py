@@ -946,14 +946,25 @@ async def test_lock_step_rollover_with_curl(
     assert running.events[-1].blocks == 65537
 
 
+@pytest.mark.parametrize(("seconds", "per_turn"), [(60.0, 64), (0.0, 1)])
 async def test_a_burst_of_requests_is_read_many_per_loop_turn(
     start_server: StartServer,
+    monkeypatch: pytest.MonkeyPatch,
+    seconds: float,
+    per_turn: int,
 ) -> None:
-    """asyncio reads one datagram per loop turn; a storm must not wait for turns."""
+    """asyncio reads one datagram per loop turn; a storm must not wait for turns.
+
+    At most ``LISTEN_BATCH`` per turn, for at most ``LISTEN_SECONDS`` (set
+    here to "no limit" and to "none left", so the count is exact).
+    """
+    from custom_components.cisco_ip_phone.provisioning.tftp import server
     from custom_components.cisco_ip_phone.provisioning.tftp.server import (
         LISTEN_BATCH,
     )
 
+    monkeypatch.setattr(server, "LISTEN_SECONDS", seconds)
+    assert LISTEN_BATCH == 64
     running = await start_server()
     clients = []
     try:
@@ -964,7 +975,7 @@ async def test_a_burst_of_requests_is_read_many_per_loop_turn(
             client.sendto(rrq(f"missing-{index}.cnf"), (LOCALHOST, running.port))
         for _ in range(2):  # one turn to run the listener, one to come back
             await asyncio.sleep(0)
-        assert running.server.stats.requests == LISTEN_BATCH >= 32
+        assert running.server.stats.requests == per_turn
         await running.wait_for(lambda events: len(events) >= 2 * len(clients))
         assert running.server.stats.requests == len(clients)
         for client in clients:

@@ -61,13 +61,16 @@ path_mtu = net.path_mtu
 __all__ = ["EventCallback", "TftpServer", "TftpSettings", "TftpStats", "path_mtu"]
 
 
-# Requests read per wake-up of the listening socket. asyncio reads one
-# datagram per event-loop turn, and inside a busy Home Assistant a turn
-# takes tens of milliseconds (entity writes of a storm batch, the recorder
-# holding the GIL): a 1,000-phone boot storm's first requests were read a
-# few dozen per second, and phones resend after 4 s. 64 requests cost
-# about 10 ms.
+# Requests read per wake-up of the listening socket: at most LISTEN_BATCH,
+# for at most LISTEN_SECONDS. asyncio reads one datagram per event-loop
+# turn, and inside a busy Home Assistant a turn takes tens of milliseconds
+# (entity writes of a storm batch, the recorder holding the GIL): a
+# 1,000-phone boot storm's first requests were read a few hundred per
+# second while phones resend after 4 s. The time bound keeps the turn short
+# when each request is costly (a phone's entities written at once): 64 at
+# once held the loop for up to 0.4 s.
 LISTEN_BATCH = 64
+LISTEN_SECONDS = 0.005
 _MAX_DATAGRAM = 65536
 
 
@@ -78,7 +81,10 @@ class _Listener(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self._server.handle_request(data, addr)
+        until = time.monotonic() + LISTEN_SECONDS
         for _ in range(LISTEN_BATCH - 1):
+            if time.monotonic() >= until:
+                return
             try:
                 data, addr = self._sock.recvfrom(_MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
