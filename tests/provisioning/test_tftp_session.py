@@ -185,7 +185,7 @@ def test_receive_buffer_falls_back_without_privileges(refuse_plain: bool) -> Non
 
 def test_listener_socket_errors_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG", server_module.__name__)
-    server_module._Listener(None).error_received(OSError("icmp"))  # type: ignore[arg-type]
+    server_module._Listener(None, None).error_received(OSError("icmp"))  # type: ignore[arg-type]
     assert "listener socket error" in caplog.text
 
 
