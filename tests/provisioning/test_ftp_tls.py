@@ -116,7 +116,10 @@ async def test_curl_ftps_upload_with_tls_required(root: Path, tmp_path: Path) ->
     source = tmp_path / "ring.raw"
     source.write_bytes(b"ring" * 5000)
     settings = make_settings(tls=TlsMode.REQUIRED)
-    async with running(root, settings, storage_dir=tmp_path / "s") as (server, _e):
+    async with running(root, settings, storage_dir=tmp_path / "s") as (
+        server,
+        events,
+    ):
         url = f"ftp://127.0.0.1:{server.port}/ring.raw"
         auth = f"{USER}:{PASSWORD}"
         plain = await asyncio.create_subprocess_exec(
@@ -135,6 +138,10 @@ async def test_curl_ftps_upload_with_tls_required(root: Path, tmp_path: Path) ->
             "curl", "-sS", "--ssl-reqd", "-k", "-u", auth, "-T", str(source), url
         )
         assert await secure.wait() == 0
+        # curl is done when the data is sent; the file is renamed into place
+        # a moment later (the server checks the client did not vanish).
+        await settle(lambda: len(events) == 1)
+        assert events[0].kind is FtpEventKind.UPLOAD_COMPLETED
     assert (root / "ring.raw").read_bytes() == source.read_bytes()
 
 
