@@ -966,6 +966,8 @@ async def test_curl_upload_and_download(root: Path, tmp_path: Path) -> None:
             "curl", "-sS", "-u", auth, "-T", str(source), base + "ring.raw"
         )
         assert await put.wait() == 0
+        # The file is renamed into place a moment after curl's exit.
+        await settle(lambda: len(events) == 1)
         get = await asyncio.create_subprocess_exec(
             "curl",
             "-sS",
@@ -976,7 +978,6 @@ async def test_curl_upload_and_download(root: Path, tmp_path: Path) -> None:
         )
         body, _ = await get.communicate()
         assert body == source.read_bytes()
-        await settle(lambda: len(events) == 1)
     assert (root / "ring.raw").read_bytes() == source.read_bytes()
 
 
