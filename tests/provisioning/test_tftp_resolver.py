@@ -463,3 +463,17 @@ async def test_a_file_gone_before_it_was_looked_at_is_not_found(root: Path) -> N
     with pytest.raises(TftpFileNotFoundError):  # from memory now
         resolver.resolve_nowait("P0S3-08-12-00.sb2", "1.2.3.4")
     assert resolver.stats.file_stats == 1
+
+
+async def test_names_equal_but_for_case_and_links_to_non_files(root: Path) -> None:
+    """The first name in sorted order wins; a link to a pipe is not a file."""
+    (root / "Ring.cnf").write_bytes(b"upper first")
+    (root / "ring.CNF").write_bytes(b"lower second")
+    os.mkfifo(root / "pipe")
+    (root / "to-pipe").symlink_to(root / "pipe")
+    resolver = ContentResolver(root, stat_ttl=60)
+    found = await resolver.resolve("RING.cnf", "1.2.3.4")
+    assert (found.name, found.content) == ("Ring.cnf", b"upper first")
+    for name in ("pipe", "to-pipe"):
+        with pytest.raises(TftpFileNotFoundError):
+            await resolver.resolve(name, "1.2.3.4")
