@@ -194,3 +194,35 @@ async def test_certificate_that_cannot_be_written_is_refused(
         await server.start()
     assert err.value.reason == "tls"
     assert sorted(p.name for p in storage.iterdir()) == [KEY_NAME]
+
+
+@pytest.mark.parametrize(
+    ("shutdown", "tcp_state", "reset"),
+    [
+        ("received", 7, False),  # close_notify first: a later reset is ours
+        ("none", 7, True),  # no close_notify, then a reset: partial
+        ("none", 8, False),  # no close_notify, a FIN: the TCP rule decides
+        ("broken", 7, True),  # TLS state unreadable: the TCP rule decides
+    ],
+)
+def test_a_tls_upload_ended_by_close_notify_is_never_a_reset(
+    shutdown: str, tcp_state: int, reset: bool
+) -> None:
+    from OpenSSL import SSL
+
+    from custom_components.cisco_ip_phone.provisioning.ftp.tls_handler import (
+        AtomicTlsDTPHandler,
+    )
+
+    class Connection:
+        def get_shutdown(self) -> int:
+            if shutdown == "broken":
+                raise SSL.Error("no TLS state")
+            return SSL.RECEIVED_SHUTDOWN if shutdown == "received" else 0
+
+        def getsockopt(self, *args: object) -> bytes:
+            return bytes([tcp_state]) + bytes(103)
+
+    handler = AtomicTlsDTPHandler.__new__(AtomicTlsDTPHandler)
+    handler.socket = Connection()
+    assert handler._peer_reset() is reset
