@@ -117,3 +117,21 @@ async def init_integration(
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Keep snapshots in tests/snapshots, next to tests/fixtures."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def unfrozen_heap() -> Generator[None]:
+    """Run with nothing frozen in the collector, as on a plain interpreter.
+
+    Today's test plugin starts tests with the heap frozen (``gc.freeze()``),
+    which a storm's heap hold must leave alone; tests of the hold itself
+    need the collector to themselves, and freeze again afterwards.
+    """
+    import gc
+
+    frozen = gc.get_freeze_count()
+    if frozen:
+        gc.unfreeze()
+    yield
+    if frozen:
+        gc.freeze()

@@ -53,6 +53,7 @@ class _Clock:
         return self.now
 
 
+@pytest.mark.usefixtures("unfrozen_heap")
 async def test_a_storm_freezes_the_real_heap_and_quiet_hands_it_back() -> None:
     """Real ``gc``: frozen at the first note, unfrozen after a quiet spell."""
     assert gc.isenabled()
@@ -72,7 +73,6 @@ async def test_a_storm_freezes_the_real_heap_and_quiet_hands_it_back() -> None:
         assert gc.get_freeze_count() == 0
     finally:
         hold.release()
-        gc.unfreeze()
 
 
 async def test_notes_keep_the_hold_and_the_timer_waits_for_the_last_one() -> None:

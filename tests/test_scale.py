@@ -470,6 +470,7 @@ def test_the_phone_reader_validates_only_what_changed() -> None:
         assert phone.main_file == f"SEP{MAC_A}.cnf.xml"
 
 
+@pytest.mark.usefixtures("unfrozen_heap")
 async def test_a_storm_holds_the_heap_until_the_hub_stops(
     hass: HomeAssistant, two_phones: MockConfigEntry
 ) -> None:
