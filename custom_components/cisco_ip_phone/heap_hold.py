@@ -3,7 +3,7 @@
 A full (generation 2) collection walks every container object in the
 process with the GIL held. With 1,000 phones Home Assistant holds about
 0.9 million of them (14,000 entities, their registry entries, states,
-jobs), and one full collection stops the event loop for 0.5-0.8 s,
+jobs), and one full collection stops the event loop for 0.5-0.9 s,
 measured in ``bench/run_ha_storm.py``. A boot storm allocates fast, so
 CPython starts one in the middle of it: the longest stall of the storm,
 the websocket's worst ping, and a late block for every phone waiting.

@@ -7,10 +7,10 @@ when it starts and then every five minutes, never in between. 1,000 phones
 add 14,000 entities; a boot storm (a power cut brings Home Assistant and the
 phones up together) changes about 7,000 of them within seconds, so until
 the next five-minute tick every state row misses both caches and costs two
-extra database look-ups. Measured in ``bench/run_ha_storm.py`` with 1,000
-phones: the recorder thread took 970 of 1,765 profile samples of the storm
-and its catch-up, 35 % of them in those look-ups; with the caches sized,
-620, and Home Assistant's CPU per phone went from 13.9 ms to 9.8 ms.
+extra database look-ups. Profiled (py-spy, one run each) in
+``bench/run_ha_storm.py`` with 1,000 phones: the recorder thread took 970
+of 1,765 samples of the storm and its catch-up, 35 % of them in those
+look-ups; with the caches sized, 620.
 
 So once our entities exist (entry set up, phones added) we ask the recorder
 to run its own adjustment (``AdjustLRUSizeTask``, the task its five-minute

@@ -2,17 +2,17 @@
 
 Names are matched case-insensitively (phones and firmware disagree on case) and
 can never reach outside the root. Disk access happens only in the executor:
-each directory is listed once into an index (names, sizes, mtimes, where
-symlinks point), which answers lookups, including "not found", from memory
-until it is older than ``stat_ttl``; a lookup in an index past half that age
-lists the directory again in the background, so a busy server never waits. File
-contents are cached by (path, inode, size, mtime_ns, ctime_ns) under a byte
-budget, so a file replaced in place with the same size and mtime (Samba, ``cp
--p``) is still seen as new, and concurrent misses for the same file share one
-read, so 20 phones fetching one image hold one copy of it. Files over the
-streaming threshold are never read whole: the caller gets them opened, to serve
-in chunks. A netascii copy is converted once (in the executor when large) and
-cached like any other content.
+each directory is listed once into an index (names, types, where symlinks
+point; a file's size and mtime once it is asked for), which answers lookups,
+including "not found", from memory until it is older than ``stat_ttl``; a
+lookup in an index past half that age lists the directory again in the
+background, so a busy server never waits. File contents are cached by (path,
+inode, size, mtime_ns, ctime_ns) under a byte budget, so a file replaced in
+place with the same size and mtime (Samba, ``cp -p``) is still seen as new, and
+concurrent misses for the same file share one read, so 20 phones fetching one
+image hold one copy of it. Files over the streaming threshold are never read
+whole: the caller gets them opened, to serve in chunks. A netascii copy is
+converted once (in the executor when large) and cached like any other content.
 """
 
 from __future__ import annotations
