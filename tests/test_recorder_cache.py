@@ -12,7 +12,6 @@ from pathlib import Path
 import sys
 
 from homeassistant.components.recorder import Recorder
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -30,7 +29,7 @@ from custom_components.cisco_ip_phone.recorder_cache import (
     SETTLE,
     RecorderCacheSizer,
 )
-from tests.support.ha_common import phone_subentry_data, server_data
+from tests.support.ha_common import add_phone_subentry, phone_subentry_data, server_data
 from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
 
 SMALL = 4
@@ -44,6 +43,13 @@ def _custom_integrations(recorder_db_url: str, request: pytest.FixtureRequest) -
 
 def _later(hass: HomeAssistant, seconds: float) -> None:
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+
+
+async def _after_settling(hass: HomeAssistant) -> None:
+    """Let the sizer's wait pass and the recorder run what it was asked."""
+    _later(hass, SETTLE + 1)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
 
 
 async def test_setting_up_phones_sizes_the_recorders_caches(
@@ -62,9 +68,7 @@ async def test_setting_up_phones_sizes_the_recorders_caches(
     await hass.async_block_till_done()
     sizer = entry.runtime_data.recorder_cache
     assert sizer.requests == 0  # waits for the entities to settle
-    _later(hass, SETTLE + 1)
-    await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
+    await _after_settling(hass)
     assert sizer.requests == 1
     wanted = hass.states.async_entity_ids_count() * 2
     assert wanted > SMALL
@@ -72,20 +76,9 @@ async def test_setting_up_phones_sizes_the_recorders_caches(
     assert recorder_mock.state_attributes_manager._id_map.get_size() == wanted
 
     # A phone added later: once more, after it settled.
-    data = phone_subentry_data(SECOND_PHONE_MAC)
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            data=data["data"],
-            subentry_type=data["subentry_type"],
-            title="Lobby",
-            unique_id=SECOND_PHONE_MAC,
-        ),
-    )
+    add_phone_subentry(hass, entry, SECOND_PHONE_MAC)
     await hass.async_block_till_done()
-    _later(hass, SETTLE + 1)
-    await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
+    await _after_settling(hass)
     assert sizer.requests == 2
     grown = hass.states.async_entity_ids_count() * 2
     assert grown > wanted

@@ -13,7 +13,6 @@ from pathlib import Path
 import time
 from types import MappingProxyType, SimpleNamespace
 
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -41,7 +40,7 @@ from custom_components.cisco_ip_phone.provisioning.tracking.model import (
     ProvisioningState,
 )
 from custom_components.cisco_ip_phone.served_files import ServedFiles
-from tests.support.ha_common import phone_subentry_data, server_data
+from tests.support.ha_common import add_phone_subentry, phone_subentry_data, server_data
 from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
 
 MAC_A = PHONE_MAC
@@ -269,16 +268,7 @@ async def test_adding_a_phone_renders_and_refreshes_that_phone_only(
     existing = set().union(*(_entities_of(hass, entry, mac) for mac in macs))
     writes = _Writes(hass)
     new = "0011223300FF"
-    data = phone_subentry_data(new)
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            data=data["data"],
-            subentry_type=data["subentry_type"],
-            title="Lobby",
-            unique_id=new,
-        ),
-    )
+    add_phone_subentry(hass, entry, new)
     await hass.async_block_till_done()
     writes.close()
     assert renderer.phone_renders - rendered == 1

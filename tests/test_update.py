@@ -17,7 +17,6 @@ from homeassistant.components.update import (
     SERVICE_INSTALL,
     UpdateEntityFeature,
 )
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     ATTR_SUPPORTED_FEATURES,
@@ -56,8 +55,8 @@ from tests.support.firmware import (
 from tests.support.ha_common import (
     FTP_PASSWORD,
     PHONE_MAC,
+    add_phone_subentry,
     free_port,
-    phone_subentry_data,
 )
 from tests.support.simphone import PhoneState
 
@@ -472,16 +471,7 @@ async def test_phone_added_later_is_followed(
     entry = make_entry(tftp_root)
     manager = await setup_entry(hass, entry)
     other = "001122334466"
-    subentry = phone_subentry_data(other)
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            data=subentry["data"],
-            subentry_type=subentry["subentry_type"],
-            title="Lobby",
-            unique_id=other,
-        ),
-    )
+    add_phone_subentry(hass, entry, other)
     await hass.async_block_till_done()
     assert hass.states.get("update.lobby_firmware") is not None
     assert other in manager.hub.phones

@@ -13,7 +13,7 @@ import socket
 from types import MappingProxyType
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
@@ -106,6 +106,22 @@ def phone_subentry_data(
         subentry_type=SUBENTRY_PHONE,
         title="Desk",
         unique_id=mac,
+    )
+
+
+def add_phone_subentry(
+    hass: HomeAssistant, entry: ConfigEntry, mac: str, title: str = "Lobby"
+) -> None:
+    """Add a phone to a running entry, as the subentry flow's last step does."""
+    data = phone_subentry_data(mac)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=data["subentry_type"],
+            title=title,
+            unique_id=mac,
+        ),
     )
 
 
