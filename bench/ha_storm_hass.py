@@ -480,6 +480,14 @@ class EventCounter:
     def snapshot(self) -> tuple[int, int]:
         return self.total, self.mine
 
+    def storm_writes(self) -> int:
+        """Our state writes so far, but for the reachability poll's.
+
+        The online sensors follow a SIP poll that runs all the time, storm
+        or not; what a storm's catch-up waits for is every other write.
+        """
+        return self.mine - self.by_kind.get("online", 0)
+
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
@@ -494,15 +502,18 @@ class Pinger:
     Its own thread so the event counter's parsing in the main loop does not
     delay reading pongs. Pings are sent open-loop (not after the previous
     pong), so a stalled Home Assistant shows up as late pongs; pings still
-    unanswered at the end count with their age.
+    unanswered at the end count with their age. Each sample keeps the
+    instant it was sent (``time.monotonic``, one clock for every process on
+    the machine), so a run can be summed up for a part of its time
+    (``summary(until=...)``): the storm alone, or the storm and its catch-up.
     """
 
     def __init__(self, base: str, token: str, interval: float = 0.05) -> None:
         self.base = base
         self.token = token
         self.interval = interval
-        self.rtts: list[float] = []
-        self.unanswered: list[float] = []
+        self.rtts: list[tuple[float, float]] = []  # (sent at, round trip)
+        self.unanswered: list[tuple[float, float]] = []  # (sent at, age)
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ws-pinger")
@@ -510,10 +521,11 @@ class Pinger:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self, until: float | None = None) -> dict[str, Any]:
+        """Stop; sum up the pings sent before ``until`` (all if None)."""
         self._stop.set()
         self._thread.join(timeout=30)
-        return self.summary()
+        return self.summary(until)
 
     def _run(self) -> None:
         try:
@@ -537,7 +549,8 @@ class Pinger:
                     now = time.monotonic()
                     for msg in _messages(frame.data):
                         if msg.get("type") == "pong" and msg.get("id") in sent:
-                            self.rtts.append(now - sent.pop(msg["id"]))
+                            at = sent.pop(msg["id"])
+                            self.rtts.append((at, now - at))
 
             read = asyncio.create_task(reader())
             next_at = time.monotonic()
@@ -548,7 +561,7 @@ class Pinger:
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             await asyncio.sleep(0.2)  # let the last pongs in
             now = time.monotonic()
-            self.unanswered = [now - at for at in sent.values()]
+            self.unanswered = [(at, now - at) for at in sent.values()]
             read.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await read
@@ -556,8 +569,26 @@ class Pinger:
         finally:
             await api.close()
 
-    def summary(self) -> dict[str, Any]:
-        return ping_summary(self.rtts, self.unanswered, self.error)
+    def summary(self, until: float | None = None) -> dict[str, Any]:
+        def sent_before(samples: list[tuple[float, float]]) -> list[float]:
+            return [v for at, v in samples if until is None or at < until]
+
+        summary = ping_summary(
+            sent_before(self.rtts), sent_before(self.unanswered), self.error
+        )
+        # The slowest pings with when they were sent (time.monotonic), to
+        # line them up with what Home Assistant was doing then.
+        samples = [(at, v) for at, v in self.rtts + self.unanswered]
+        slowest = sorted(
+            (s for s in samples if until is None or s[0] < until),
+            key=lambda s: s[1],
+        )[-5:]
+        summary["slowest"] = [[round(at, 3), round(1000 * v, 1)] for at, v in slowest]
+        return summary
+
+    def summaries(self, split: float) -> dict[str, dict[str, Any]]:
+        """Before ``split`` (the storm) and the whole run (with catch-up)."""
+        return {"before": self.summary(split), "whole": self.summary()}
 
 
 def ping_summary(
@@ -582,7 +613,8 @@ def _pinger_process(base: str, token: str, stop: Any, out: Any) -> None:
     pinger = Pinger(base, token)
     pinger.start()
     stop.wait()
-    out.send(pinger.stop())
+    pinger.stop()
+    out.send((pinger.rtts, pinger.unanswered, pinger.error))
 
 
 class ProcessPinger:
@@ -609,11 +641,17 @@ class ProcessPinger:
     def start(self) -> None:
         self._proc.start()
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self, split: float) -> dict[str, dict[str, Any]]:
+        """Stop; the pings sent before ``split`` and all of them, summed up."""
         self._stop.set()
-        result: dict[str, Any] = {"samples": 0, "error": "no report"}
+        result: dict[str, dict[str, Any]] = {
+            part: {"samples": 0, "error": "no report"} for part in ("before", "whole")
+        }
         if self._out.poll(30):
-            result = self._out.recv()
+            rtts, unanswered, error = self._out.recv()
+            mirror = Pinger("", "")
+            mirror.rtts, mirror.unanswered, mirror.error = rtts, unanswered, error
+            result = mirror.summaries(split)
         self._proc.join(timeout=10)
         if self._proc.is_alive():
             self._proc.kill()

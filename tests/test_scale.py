@@ -316,6 +316,7 @@ async def test_a_storm_refreshes_each_phone_once_per_interval(
         batch.add("A", (number,))
         batch.add("B", ())
     assert len(calls) == 3  # a storm: everyone waits
+    now[0] += 2.5  # ...until it is over
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
     assert calls[3] == ("A", tuple(range(11, 43)))  # the newest 32 events
@@ -346,6 +347,7 @@ async def test_a_storm_of_phones_writes_each_state_once_per_interval(
         hub.feed_transfer(_transfer(hub, name))
     await hass.async_block_till_done()
     assert writes.of(entities_a) == []
+    hub._batch._storm = 1_000  # the storm is over: the batch goes out
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
     writes.close()
@@ -362,34 +364,57 @@ async def test_a_storm_of_phones_writes_each_state_once_per_interval(
     ]
 
 
-async def test_a_lasting_storm_waits_longer_per_batch_and_a_quiet_one_resets(
+async def test_a_storm_holds_its_batch_until_it_calms_down(
     hass: HomeAssistant,
 ) -> None:
-    """1 s, 2 s, 4 s, 4 s between batches while the storm lasts; then 1 s."""
+    """The batch waits while the storm goes on, and goes out once it calms."""
+    calls: list[str] = []
+    now = [100.0]
+    batch = PhoneBatcher[int](
+        hass, lambda mac, events: calls.append(mac), storm=4, clock=lambda: now[0]
+    )
+    first = [f"M{index}" for index in range(4)]
+    for second in range(3):
+        for index in range(10):  # 10 refreshes a second: a storm
+            batch.add(f"M{index}", (second,))
+            now[0] += 0.1
+        batch._on_timer(None)
+        assert calls == first  # the storm's first four, then nothing
+        assert batch.storm_on
+    now[0] += 0.5  # half a quiet second: the estimate still counts the last
+    batch._on_timer(None)
+    assert calls == first
+    now[0] += 0.6  # a whole quiet interval: the storm is over
+    assert not batch.storm_on
+    batch._on_timer(None)
+    await asyncio.sleep(0)
+    assert sorted(calls[4:]) == [f"M{index}" for index in range(10)]  # each once
+    batch.add("late", ())
+    assert calls[-1] == "late"  # quiet again: at once
+
+
+async def test_a_storm_that_goes_on_is_shown_every_longest_seconds(
+    hass: HomeAssistant,
+) -> None:
+    """However long the storm, a waiting phone is shown within ``longest``."""
     calls: list[str] = []
     now = [100.0]
     batch = PhoneBatcher[int](
         hass,
         lambda mac, events: calls.append(mac),
         storm=2,
-        longest=4.0,
+        longest=3.0,
         clock=lambda: now[0],
     )
-    waits = []
-    for _ in range(4):
-        for index in range(5):  # above the storm threshold in this interval
+    timers = 0
+    while len(calls) <= 2:  # two go out before the storm is seen
+        for index in range(5):
             batch.add(f"M{index}", ())
-        waits.append(batch.wait)
+        now[0] += 1.0
         batch._on_timer(None)
-        await asyncio.sleep(0)
-        now[0] += 1.0  # a new interval, and the storm goes on
-    assert waits == [1.0, 2.0, 4.0, 4.0]
-    assert batch.wait == 4.0
-    batch.add("late", ())
-    now[0] += 5.0  # nothing for a while: the storm is over
-    batch._on_timer(None)
-    assert batch.wait == 1.0
-    assert calls[-1] == "late"
+        timers += 1
+    assert timers == 3
+    assert len(calls) == 2 + 5  # two before the storm, then each phone once
     batch.flush()
 
 
@@ -416,12 +441,14 @@ async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
 ) -> None:
     """A big batch never holds the event loop for all phones at once."""
     calls: list[str] = []
+    now = [5.0]
     batch = PhoneBatcher[int](
-        hass, lambda mac, events: calls.append(mac), storm=0, clock=lambda: 5.0
+        hass, lambda mac, events: calls.append(mac), storm=0, clock=lambda: now[0]
     )
     for index in range(FLUSH_CHUNK * 2 + 5):
         batch.add(f"M{index}", ())
     assert calls == []
+    now[0] += 2.0  # the storm is over
     batch._on_timer(None)
     assert len(calls) == FLUSH_CHUNK  # the rest waits for the next turns
     for _ in range(3):

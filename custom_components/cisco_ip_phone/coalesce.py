@@ -3,8 +3,9 @@
 Server counters move with every transfer; writing their entities each time
 would make a boot storm cost one state write per transfer. The first change
 acts at once (so a single transfer still shows immediately); later ones wait
-for the end of the interval and then act once. Phone refreshes are
-coalesced the same way, but only while a storm is on (``PhoneBatcher``).
+for the end of the interval and then act once. Phone refreshes go out at
+once, except while a storm is on: then they wait until it calms down and
+each phone is refreshed once (``PhoneBatcher``).
 """
 
 from __future__ import annotations
@@ -60,11 +61,14 @@ COUNTER_INTERVAL: Final = 1.0
 # A storm: more phone refreshes than this within one interval (issue #16).
 STORM_REFRESHES: Final = 50
 PHONE_INTERVAL: Final = 1.0
-# While a storm lasts, each batch waits twice as long as the one before, up
-# to this: 1,000 phones booting at once then show about two states each
-# instead of one per second of their boot, which is what the recorder pays
-# for (issue #16). A storm that ends resets the wait to PHONE_INTERVAL.
-STORM_INTERVAL_MAX: Final = 4.0
+# While a storm lasts, its refreshes wait until it calms down (a second with
+# at most STORM_REFRESHES), but never longer than this. 1,000 phones booting
+# at once are then served first and shown once, after their boot, instead of
+# Home Assistant writing states (and its recorder storing them) while the
+# phones still wait for files: what competed with the TFTP answers for the
+# event loop and the GIL in the 1,000-phone bench (issue #16). A storm that
+# goes on for longer shows its phones every STORM_HOLD_MAX seconds.
+STORM_HOLD_MAX: Final = 10.0
 # Tracker events kept per phone while its refresh waits (a bound, not a
 # budget: a boot has about ten).
 MAX_PENDING_EVENTS: Final = 32
@@ -77,18 +81,22 @@ FLUSH_CHUNK: Final = 8
 
 
 class PhoneBatcher[EventT]:
-    """Refresh a phone at once, or once per interval while a storm is on.
+    """Refresh a phone at once, or once the storm is over while one is on.
 
     One phone's boot shows each state as it happens. When more than
     ``storm`` phone refreshes arrive within one interval (a boot storm, a
-    building's power coming back), each phone's refreshes wait for the end
-    of the interval and run once, with every event they carried: the states
-    in between are never shown, but no event is lost (event entities fire
-    each). This is what keeps state writes, recorder rows and websocket
-    traffic per phone bounded in a storm instead of one per transfer. A
-    storm that is still on when its batch is written doubles the wait for
-    the next batch (up to ``longest``); a quiet interval resets it.
-    ``on_storm`` is called for every refresh that waits (``heap_hold``).
+    building's power coming back), each phone's refreshes wait until the
+    storm calms down (at most ``longest`` seconds) and then run once, with
+    every event they carried: the states in between are never shown, but no
+    event is lost (event entities fire each). This keeps state writes,
+    recorder rows and websocket traffic per phone bounded in a storm instead
+    of one per transfer, and keeps them out of the way while the phones are
+    still being served. ``on_storm`` is called for every refresh that waits
+    (``heap_hold``).
+
+    The rate is a sliding one-interval estimate from two counters (this
+    interval and the one before), so a storm's end is seen within one
+    interval and the memory used does not grow with the traffic.
     """
 
     def __init__(
@@ -98,7 +106,7 @@ class PhoneBatcher[EventT]:
         *,
         interval: float = PHONE_INTERVAL,
         storm: int = STORM_REFRESHES,
-        longest: float = STORM_INTERVAL_MAX,
+        longest: float = STORM_HOLD_MAX,
         clock: Callable[[], float] | None = None,
         on_storm: Callable[[], None] | None = None,
     ) -> None:
@@ -109,49 +117,69 @@ class PhoneBatcher[EventT]:
         self._interval = interval
         self._storm = storm
         self._longest = max(interval, longest)
-        self._wait = interval
-        self._window = -interval
+        self._window = -2 * interval
         self._count = 0
+        self._previous = 0
+        self._held_since = 0.0
         self._pending: dict[str, list[EventT]] = {}
         self._cancel: CALLBACK_TYPE | None = None
         self._job = HassJob(self._on_timer, cancel_on_shutdown=True)
 
     @callback
     def add(self, mac: str, events: tuple[EventT, ...]) -> None:
-        """Refresh ``mac`` now, or at the end of the interval in a storm."""
+        """Refresh ``mac`` now, or once the storm is over if one is on."""
         now = self._clock()
-        if now - self._window >= self._interval:
-            self._window, self._count = now, 0
+        self._roll(now)
         self._count += 1
         # While a batch waits, every refresh joins it: a storm's first
         # refreshes of each new second would otherwise go out one by one.
         if (
-            self._count <= self._storm
-            and self._cancel is None
-            and mac not in self._pending
+            self._cancel is None
+            and not self._pending
+            and self._rate(now) <= self._storm
         ):
             self._refresh(mac, events)
             return
         if self._on_storm is not None:
             self._on_storm()
+        if not self._pending:
+            self._held_since = now
         waiting = self._pending.setdefault(mac, [])
         waiting.extend(events)
         del waiting[:-MAX_PENDING_EVENTS]
         if self._cancel is None:
-            self._cancel = async_call_later(self._hass, self._wait, self._job)
+            self._cancel = async_call_later(self._hass, self._interval, self._job)
 
     @property
-    def wait(self) -> float:
-        """Return how long the next batch of a storm waits, in seconds."""
-        return self._wait
+    def storm_on(self) -> bool:
+        """Return whether the last interval had more refreshes than a storm."""
+        return self._rate(self._clock()) > self._storm
+
+    def _roll(self, now: float) -> None:
+        """Start a new counting interval when the current one is over."""
+        elapsed = now - self._window
+        if elapsed < self._interval:
+            return
+        if elapsed < 2 * self._interval:
+            self._previous, self._window = self._count, self._window + self._interval
+        else:
+            self._previous, self._window = 0, now
+        self._count = 0
+
+    def _rate(self, now: float) -> float:
+        """Estimate the refreshes of the last interval (sliding window)."""
+        self._roll(now)
+        unseen = 1.0 - (now - self._window) / self._interval
+        return self._count + self._previous * unseen
 
     @callback
     def _on_timer(self, _now: Any) -> None:
         self._cancel = None
-        storm_on = (
-            self._clock() - self._window < self._interval and self._count > self._storm
-        )
-        self._wait = min(self._wait * 2, self._longest) if storm_on else self._interval
+        now = self._clock()
+        if self._rate(now) > self._storm and now - self._held_since < self._longest:
+            # The storm goes on: keep holding (the phones come first).
+            self._cancel = async_call_later(self._hass, self._interval, self._job)
+            return
         self._drain()
 
     @callback
