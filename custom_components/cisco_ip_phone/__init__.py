@@ -60,7 +60,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: CiscoPhoneConfigEntry) -
         )
         entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-        hub.recorder_cache.schedule()
     except BaseException:
         # A failed setup runs no unload callbacks: stop the servers here, so
         # a retry never meets our own sockets ("Address already in use").

@@ -355,7 +355,6 @@ class CiscoPhoneHub:
                 for listener in list(self._added_listeners):
                     listener(phone.subentry_id, phone)
                 self.firmware.phone_added(mac)
-                self.recorder_cache.schedule()
         for mac in old.keys() - self.phones.keys():
             async_delete_phone_issues(self.hass, mac)
         return True
