@@ -37,6 +37,7 @@ from custom_components.cisco_ip_phone.provisioning.tftp import (
     TransferOutcome,
 )
 from custom_components.cisco_ip_phone.provisioning.tracking.model import (
+    PhoneObservation,
     ProvisioningState,
 )
 from custom_components.cisco_ip_phone.served_files import ServedFiles
@@ -502,3 +503,24 @@ async def test_a_storm_holds_the_heap_until_the_hub_stops(
     assert await hass.config_entries.async_unload(two_phones.entry_id)
     assert not hub._heap.held
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_phones_entities_share_one_device_info(
+    hass: HomeAssistant, two_phones: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One DeviceInfo per phone (fewer objects for the collector), per phone."""
+    hub = two_phones.runtime_data
+    phone_a, phone_b = hub.phones[MAC_A], hub.phones[MAC_B]
+    info = hub.devices.info(phone_a)
+    assert hub.devices.info(phone_a) is info
+    assert hub.devices.info(phone_b) is not info
+    assert info["identifiers"] == {(DOMAIN, MAC_A)}
+    # Firmware seen since: entities created now get the new version.
+    booted = PhoneObservation(mac=MAC_A, firmware="P0S3-8-12-00")
+    monkeypatch.setattr(hub, "observation", lambda mac: booted)
+    newer = hub.devices.info(phone_a)
+    assert newer is not info
+    assert newer["sw_version"] == "P0S3-8-12-00"
+    assert hub.devices.info(phone_a) is newer
+    hub.devices.forget(MAC_A)
+    assert hub.devices.info(phone_a) is not newer

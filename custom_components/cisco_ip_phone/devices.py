@@ -4,6 +4,11 @@ It used to live in the firmware sensor, which ran it on every hub change of
 every phone. The hub now calls ``sync(mac)`` when an update concerns that
 phone; a cache of what was last written makes an unchanged phone cost one
 tuple comparison, never a registry lookup.
+
+``info(phone)`` gives the ``DeviceInfo`` a phone's entities are created
+with: one per phone, shared by its ~14 entities. Each was a dict with two
+sets and two tuples of its own, ~65 objects per phone that every full
+garbage collection of Home Assistant's heap walks (issue #16).
 """
 
 from __future__ import annotations
@@ -12,9 +17,15 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+
+from .const import DOMAIN, MANUFACTURER
 
 if TYPE_CHECKING:
     from .hub import CiscoPhoneHub
+    from .phone_entry import PhoneEntry
+
+type _InfoKey = tuple[str, str | None, str, str | None]
 
 
 class DeviceKeeper:
@@ -25,6 +36,41 @@ class DeviceKeeper:
         self.hub = hub
         self._known: dict[str, tuple[str | None, str, str]] = {}
         self._device_ids: dict[str, str] = {}
+        self._infos: dict[str, tuple[_InfoKey, DeviceInfo]] = {}
+
+    @callback
+    def info(self, phone: PhoneEntry) -> DeviceInfo:
+        """Return the phone's ``DeviceInfo``, the same object for each entity.
+
+        Home Assistant only reads it (to create or find the device), so one
+        per phone is safe; a phone whose model, name or firmware changed
+        gets a new one, and only the newest is kept per MAC.
+        """
+        observation = self.hub.observation(phone.mac)
+        firmware = observation.firmware if observation is not None else None
+        name = self.hub.entry.subentries[phone.subentry_id].title
+        key = (phone.model_name, phone.product_id, name, firmware)
+        cached = self._infos.get(phone.mac)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        info = DeviceInfo(
+            identifiers={(DOMAIN, phone.mac)},
+            connections={(CONNECTION_NETWORK_MAC, dr.format_mac(phone.mac))},
+            manufacturer=MANUFACTURER,
+            model=phone.model_name,
+            model_id=phone.product_id,
+            name=name,
+            sw_version=str(firmware) if firmware else None,
+        )
+        self._infos[phone.mac] = (key, info)
+        return info
+
+    @callback
+    def forget(self, mac: str) -> None:
+        """Drop what is kept for a removed phone."""
+        self._infos.pop(mac, None)
+        self._known.pop(mac, None)
+        self._device_ids.pop(mac, None)
 
     @callback
     def bind(self, mac: str, device_id: str) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .hub import CiscoPhoneConfigEntry, CiscoPhoneHub, PhoneEntry
 from .provisioning.tracking.tracker import TrackerEvent
 
@@ -94,17 +94,7 @@ class CiscoPhoneEntity(CiscoHubEntity):
         super().__init__(hub, description)
         self.mac = phone.mac
         self._attr_unique_id = f"{phone.mac}_{description.key}"
-        observation = hub.observation(phone.mac)
-        firmware = observation.firmware if observation is not None else None
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, phone.mac)},
-            connections={(CONNECTION_NETWORK_MAC, dr.format_mac(phone.mac))},
-            manufacturer=MANUFACTURER,
-            model=phone.model_name,
-            model_id=phone.product_id,
-            name=hub.entry.subentries[phone.subentry_id].title,
-            sw_version=str(firmware) if firmware else None,
-        )
+        self._attr_device_info = hub.devices.info(phone)
 
     async def async_added_to_hass(self) -> None:
         """Follow this phone's updates only (never every phone's)."""

@@ -38,6 +38,7 @@ from .hub_store import HubStore
 from .locale_issues import schedule_locale_check
 from .online import OnlinePoller
 from .phone_entry import PhoneEntry, PhoneReader, phones_from_entry
+from .phone_listeners import PhoneListener, PhoneSubscription
 from .provisioning.files.render import GeneratedFile
 from .provisioning.ftp.server import FtpBindError
 from .provisioning.ftp.settings import FtpSettingsError
@@ -58,7 +59,6 @@ type CiscoPhoneConfigEntry = ConfigEntry[CiscoPhoneHub]
 # FTP that could not start is retried with back-off (seconds), capped.
 FTP_RETRY_FIRST: Final = 10.0
 FTP_RETRY_MAX: Final = 600.0
-type PhoneListener = Callable[[tuple[TrackerEvent, ...]], None]
 type PhoneAddedListener = Callable[[str, "PhoneEntry"], None]
 
 __all__ = [
@@ -357,6 +357,7 @@ class CiscoPhoneHub:
                 self.firmware.phone_added(mac)
         for mac in old.keys() - self.phones.keys():
             async_delete_phone_issues(self.hass, mac)
+            self.devices.forget(mac)
         return True
 
     @callback
@@ -384,15 +385,8 @@ class CiscoPhoneHub:
         ``events`` are that phone's tracker events of the update (often none).
         Listeners compare and write only what changed.
         """
-        listeners = self._phone_listeners.setdefault(mac, [])
-        listeners.append(listener)
-
-        def remove() -> None:
-            listeners.remove(listener)
-            if not listeners and self._phone_listeners.get(mac) is listeners:
-                del self._phone_listeners[mac]
-
-        return remove
+        self._phone_listeners.setdefault(mac, []).append(listener)
+        return PhoneSubscription(self._phone_listeners, mac, listener)
 
     @callback
     def async_subscribe_server(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
