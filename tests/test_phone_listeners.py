@@ -41,3 +41,6 @@ def test_an_old_subscription_never_removes_a_newer_listener() -> None:
     listeners["A"] = [new]  # e.g. the entity list was rebuilt without it
     remove_old()
     assert listeners == {"A": [new]}
+    gone = PhoneSubscription(listeners, "B", old)  # a phone nobody follows
+    gone()
+    assert listeners == {"A": [new]}
