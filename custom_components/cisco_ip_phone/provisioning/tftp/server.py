@@ -42,6 +42,7 @@ from .resolver import (
 from .session import ReadSession, Session, TransferInfo
 from .settings import TftpSettings, TftpStats
 from .stream import StreamReadSession
+from .turns import Turns
 from .upload import WriteSession
 
 _LOGGER = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class TftpServer(ServerReports):
         self._family = socket.AF_INET
         self._port = 0
         self._clients: dict[tuple[str, int], Session | asyncio.Task[None]] = {}
+        self._turns = Turns()
         self._admission = Admission(self._settings, is_known_client)
         # Transfer sockets, reused between transfers (see ports.py).
         self._sockets: TransferSockets | None = None
@@ -285,13 +287,16 @@ class TftpServer(ServerReports):
                 request.filename, addr[0], netascii=request.mode == "netascii"
             )
         except (TftpFileNotFoundError, TftpAccessError) as err:
+            await self._turns.take()
             self._release(addr)
             self._refuse_lookup(request, addr, started, err)
             return
         except Exception as err:  # a bug must not take the server down
+            await self._turns.take()
             self._release(addr)
             self._lookup_failed(request, addr, started, err)
             return
+        await self._turns.take()  # a shared disk job wakes all its waiters at once
         self._release(addr)
         self._start_read(request, addr, resolved, started)
 
