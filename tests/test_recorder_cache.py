@@ -110,9 +110,9 @@ async def test_a_stream_of_additions_asks_at_most_once_per_pace(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At once, then at most once per PACE while asked, and once after."""
-    sizer = RecorderCacheSizer(hass)
     asked: list[None] = []
-    monkeypatch.setattr(sizer, "_adjust", lambda: asked.append(None))
+    monkeypatch.setattr(RecorderCacheSizer, "_adjust", lambda _: asked.append(None))
+    sizer = RecorderCacheSizer(hass)
     for _ in range(50):
         sizer.schedule()
     assert len(asked) == 1

@@ -55,6 +55,14 @@ class Coalescer:
             self._pending = False
             self._action()
 
+    @callback
+    def cancel(self) -> None:
+        """Stop the timer; drop the pending action (unload); idempotent."""
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+        self._pending = False
+
 
 # Server counters change with every transfer: write them at most this often.
 COUNTER_INTERVAL: Final = 1.0

@@ -34,13 +34,13 @@ schedule.
 
 from __future__ import annotations
 
-from datetime import datetime
 import logging
 import sys
 from typing import Final
 
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
+from homeassistant.core import HomeAssistant, callback
+
+from .coalesce import Coalescer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,34 +55,18 @@ class RecorderCacheSizer:
 
     def __init__(self, hass: HomeAssistant) -> None:
         self._hass = hass
-        self._cancel: CALLBACK_TYPE | None = None
-        self._again = False
-        self._job = HassJob(self._on_timer, "cisco_ip_phone recorder cache size")
+        self._pace = Coalescer(hass, PACE, self._adjust)
         self.requests = 0
 
     @callback
     def schedule(self) -> None:
         """Entities are being added: adjust now, or after ``PACE`` if just did."""
-        if self._cancel is not None:
-            self._again = True
-            return
-        self._adjust()
-        self._cancel = async_call_later(self._hass, PACE, self._job)
+        self._pace.schedule()
 
     @callback
     def cancel(self) -> None:
         """Forget a pending adjustment (unload); idempotent."""
-        if self._cancel is not None:
-            self._cancel()
-            self._cancel = None
-        self._again = False
-
-    @callback
-    def _on_timer(self, _now: datetime) -> None:
-        self._cancel = None
-        if self._again:
-            self._again = False
-            self.schedule()
+        self._pace.cancel()
 
     @callback
     def _adjust(self) -> None:
