@@ -27,16 +27,24 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.cisco_ip_phone import recorder_cache
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.recorder_cache import (
     _TASKS,
-    PACE,
     RecorderCacheSizer,
 )
 from tests.support.ha_common import add_phone_subentry, phone_subentry_data, server_data
 from tests.support.macs import PHONE_MAC, SECOND_PHONE_MAC
 
 SMALL = 4
+# The sizer's pace here: long enough that real time passing during a set-up
+# (slow under coverage) never fires the pacing timer; the tests move time.
+PACE = 30.0
+
+
+@pytest.fixture(autouse=True)
+def _slow_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_cache, "PACE", PACE)
 
 
 @pytest.fixture(autouse=True)
