@@ -64,11 +64,12 @@ async def _after_settling(hass: HomeAssistant) -> None:
     await async_wait_recording_done(hass)
 
 
-async def test_setting_up_phones_sizes_the_recorders_caches(
-    recorder_mock: Recorder, hass: HomeAssistant, tftp_root: Path
-) -> None:
-    recorder_mock.states_meta_manager._id_map.set_size(SMALL)
-    recorder_mock.state_attributes_manager._id_map.set_size(SMALL)
+async def _set_up(
+    hass: HomeAssistant, recorder: Recorder, tftp_root: Path, cache_size: int
+) -> MockConfigEntry:
+    """Make the recorder's caches ``cache_size``, then set up one phone."""
+    recorder.states_meta_manager._id_map.set_size(cache_size)
+    recorder.state_attributes_manager._id_map.set_size(cache_size)
     entry = MockConfigEntry(
         domain=DOMAIN,
         data=server_data(tftp_root),
@@ -78,6 +79,13 @@ async def test_setting_up_phones_sizes_the_recorders_caches(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    return entry
+
+
+async def test_setting_up_phones_sizes_the_recorders_caches(
+    recorder_mock: Recorder, hass: HomeAssistant, tftp_root: Path
+) -> None:
+    entry = await _set_up(hass, recorder_mock, tftp_root, SMALL)
     sizer = entry.runtime_data.recorder_cache
     assert sizer.requests == 1  # at once; the rest of the set-up waits PACE
     await _after_settling(hass)
@@ -162,17 +170,7 @@ async def test_phones_added_one_by_one_keep_every_first_state_cached(
     sets and looked the others up again at the phones' next states.
     """
     roomy = 48  # one phone's entities fit; seven phones' do not
-    recorder_mock.states_meta_manager._id_map.set_size(roomy)
-    recorder_mock.state_attributes_manager._id_map.set_size(roomy)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data=server_data(tftp_root),
-        options={CONF_DISCOVERY: True},
-        subentries_data=[phone_subentry_data(PHONE_MAC)],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _set_up(hass, recorder_mock, tftp_root, roomy)
     for number in range(6):  # a phone every PACE and a bit, as an import does
         _later(hass, (number + 1) * (PACE + 0.1))
         add_phone_subentry(hass, entry, f"00113A00000{number}", f"Phone {number}")

@@ -23,7 +23,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.cisco_ip_phone.coalesce import FLUSH_CHUNK, PhoneBatcher
+from custom_components.cisco_ip_phone.coalesce import (
+    FLUSH_CHUNK,
+    STORM_HOLD_MAX,
+    PhoneBatcher,
+)
 from custom_components.cisco_ip_phone.const import CONF_DISCOVERY, DOMAIN
 from custom_components.cisco_ip_phone.hub import CiscoPhoneHub
 from custom_components.cisco_ip_phone.phone_entry import PhoneEntry, PhoneReader
@@ -297,6 +301,25 @@ def test_a_first_boot_is_judged_when_it_ends() -> None:
     assert served.up_to_date(main, {main: "x"}, ProvisioningState.BOOTING) is True
 
 
+def _mac_batcher(
+    hass: HomeAssistant,
+    now: list[float],
+    *,
+    storm: int,
+    longest: float = STORM_HOLD_MAX,
+) -> tuple[PhoneBatcher[int], list[str]]:
+    """A batcher on the test's clock (``now[0]``) and the MACs it refreshed."""
+    calls: list[str] = []
+    batch = PhoneBatcher[int](
+        hass,
+        lambda mac, events: calls.append(mac),
+        storm=storm,
+        longest=longest,
+        clock=lambda: now[0],
+    )
+    return batch, calls
+
+
 async def test_a_storm_refreshes_each_phone_once_per_interval(
     hass: HomeAssistant,
 ) -> None:
@@ -370,11 +393,8 @@ async def test_a_storm_holds_its_batch_until_it_calms_down(
     hass: HomeAssistant,
 ) -> None:
     """The batch waits while the storm goes on, and goes out once it calms."""
-    calls: list[str] = []
     now = [100.0]
-    batch = PhoneBatcher[int](
-        hass, lambda mac, events: calls.append(mac), storm=4, clock=lambda: now[0]
-    )
+    batch, calls = _mac_batcher(hass, now, storm=4)
     first = [f"M{index}" for index in range(4)]
     for second in range(3):
         for index in range(10):  # 10 refreshes a second: a storm
@@ -399,15 +419,8 @@ async def test_a_storm_that_goes_on_is_shown_every_longest_seconds(
     hass: HomeAssistant,
 ) -> None:
     """However long the storm, a waiting phone is shown within ``longest``."""
-    calls: list[str] = []
     now = [100.0]
-    batch = PhoneBatcher[int](
-        hass,
-        lambda mac, events: calls.append(mac),
-        storm=2,
-        longest=3.0,
-        clock=lambda: now[0],
-    )
+    batch, calls = _mac_batcher(hass, now, storm=2, longest=3.0)
     timers = 0
     while len(calls) <= 2:  # two go out before the storm is seen
         for index in range(5):
@@ -424,11 +437,8 @@ async def test_while_a_batch_waits_a_new_second_does_not_refresh_at_once(
     hass: HomeAssistant,
 ) -> None:
     """A storm's next second joins the waiting batch instead of going out."""
-    calls: list[str] = []
     now = [100.0]
-    batch = PhoneBatcher[int](
-        hass, lambda mac, events: calls.append(mac), storm=1, clock=lambda: now[0]
-    )
+    batch, calls = _mac_batcher(hass, now, storm=1)
     batch.add("A", ())
     batch.add("B", ())  # the storm begins: B waits for the batch
     now[0] += 1.2  # a new second, below the threshold again...
@@ -442,11 +452,8 @@ async def test_a_storm_batch_is_written_a_chunk_per_loop_turn(
     hass: HomeAssistant,
 ) -> None:
     """A big batch never holds the event loop for all phones at once."""
-    calls: list[str] = []
     now = [5.0]
-    batch = PhoneBatcher[int](
-        hass, lambda mac, events: calls.append(mac), storm=0, clock=lambda: now[0]
-    )
+    batch, calls = _mac_batcher(hass, now, storm=0)
     for index in range(FLUSH_CHUNK * 2 + 5):
         batch.add(f"M{index}", ())
     assert calls == []
