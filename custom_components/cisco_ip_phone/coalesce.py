@@ -141,11 +141,7 @@ class PhoneBatcher[EventT]:
         self._count += 1
         # While a batch waits, every refresh joins it: a storm's first
         # refreshes of each new second would otherwise go out one by one.
-        if (
-            self._cancel is None
-            and not self._pending
-            and self._rate(now) <= self._storm
-        ):
+        if self._cancel is None and not self._pending and not self._storming(now):
             self._refresh(mac, events)
             return
         if self._on_storm is not None:
@@ -161,7 +157,7 @@ class PhoneBatcher[EventT]:
     @property
     def storm_on(self) -> bool:
         """Return whether the last interval had more refreshes than a storm."""
-        return self._rate(self._clock()) > self._storm
+        return self._storming(self._clock())
 
     def _roll(self, now: float) -> None:
         """Start a new counting interval when the current one is over."""
@@ -174,17 +170,21 @@ class PhoneBatcher[EventT]:
             self._previous, self._window = 0, now
         self._count = 0
 
-    def _rate(self, now: float) -> float:
-        """Estimate the refreshes of the last interval (sliding window)."""
+    def _storming(self, now: float) -> bool:
+        """Return whether the refreshes of the last interval make a storm.
+
+        The last interval is estimated (sliding window): this interval's
+        count, plus the share of the previous one it still overlaps.
+        """
         self._roll(now)
         unseen = 1.0 - (now - self._window) / self._interval
-        return self._count + self._previous * unseen
+        return self._count + self._previous * unseen > self._storm
 
     @callback
     def _on_timer(self, _now: Any) -> None:
         self._cancel = None
         now = self._clock()
-        if self._rate(now) > self._storm and now - self._held_since < self._longest:
+        if self._storming(now) and now - self._held_since < self._longest:
             # The storm goes on: keep holding (the phones come first).
             self._cancel = async_call_later(self._hass, self._interval, self._job)
             return
