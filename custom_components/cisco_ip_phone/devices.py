@@ -48,7 +48,7 @@ class DeviceKeeper:
         """
         observation = self.hub.observation(phone.mac)
         firmware = observation.firmware if observation is not None else None
-        name = self.hub.entry.subentries[phone.subentry_id].title
+        name = self.hub.title(phone.mac)  # what sync() keeps the device named
         key = (phone.model_name, phone.product_id, name, firmware)
         cached = self._infos.get(phone.mac)
         if cached is not None and cached[0] == key:
