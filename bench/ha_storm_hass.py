@@ -496,6 +496,9 @@ class EventCounter:
         await self.ws.close()
 
 
+type Samples = list[tuple[float, float]]  # (sent at, round trip or age)
+
+
 class Pinger:
     """Websocket ``ping`` every 50 ms from a thread with its own event loop.
 
@@ -512,8 +515,8 @@ class Pinger:
         self.base = base
         self.token = token
         self.interval = interval
-        self.rtts: list[tuple[float, float]] = []  # (sent at, round trip)
-        self.unanswered: list[tuple[float, float]] = []  # (sent at, age)
+        self.rtts: Samples = []  # (sent at, round trip)
+        self.unanswered: Samples = []  # (sent at, age)
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ws-pinger")
@@ -570,25 +573,36 @@ class Pinger:
             await api.close()
 
     def summary(self, until: float | None = None) -> dict[str, Any]:
-        def sent_before(samples: list[tuple[float, float]]) -> list[float]:
-            return [v for at, v in samples if until is None or at < until]
-
-        summary = ping_summary(
-            sent_before(self.rtts), sent_before(self.unanswered), self.error
-        )
-        # The slowest pings with when they were sent (time.monotonic), to
-        # line them up with what Home Assistant was doing then.
-        samples = [(at, v) for at, v in self.rtts + self.unanswered]
-        slowest = sorted(
-            (s for s in samples if until is None or s[0] < until),
-            key=lambda s: s[1],
-        )[-5:]
-        summary["slowest"] = [[round(at, 3), round(1000 * v, 1)] for at, v in slowest]
-        return summary
+        return timed_summary(self.rtts, self.unanswered, self.error, until)
 
     def summaries(self, split: float) -> dict[str, dict[str, Any]]:
-        """Before ``split`` (the storm) and the whole run (with catch-up)."""
-        return {"before": self.summary(split), "whole": self.summary()}
+        return split_summaries(self.rtts, self.unanswered, self.error, split)
+
+
+def timed_summary(
+    rtts: Samples, unanswered: Samples, error: str | None, until: float | None
+) -> dict[str, Any]:
+    """``ping_summary`` of the pings sent before ``until`` (all if None).
+
+    With the five slowest and when they were sent (``time.monotonic``), to
+    line them up with what Home Assistant was doing then.
+    """
+    answered = [s for s in rtts if until is None or s[0] < until]
+    waiting = [s for s in unanswered if until is None or s[0] < until]
+    summary = ping_summary([v for _, v in answered], [v for _, v in waiting], error)
+    slowest = sorted(answered + waiting, key=lambda s: s[1])[-5:]
+    summary["slowest"] = [[round(at, 3), round(1000 * v, 1)] for at, v in slowest]
+    return summary
+
+
+def split_summaries(
+    rtts: Samples, unanswered: Samples, error: str | None, split: float
+) -> dict[str, dict[str, Any]]:
+    """Before ``split`` (the storm) and the whole run (with catch-up)."""
+    return {
+        "before": timed_summary(rtts, unanswered, error, split),
+        "whole": timed_summary(rtts, unanswered, error, None),
+    }
 
 
 def ping_summary(
@@ -648,10 +662,7 @@ class ProcessPinger:
             part: {"samples": 0, "error": "no report"} for part in ("before", "whole")
         }
         if self._out.poll(30):
-            rtts, unanswered, error = self._out.recv()
-            mirror = Pinger("", "")
-            mirror.rtts, mirror.unanswered, mirror.error = rtts, unanswered, error
-            result = mirror.summaries(split)
+            result = split_summaries(*self._out.recv(), split)
         self._proc.join(timeout=10)
         if self._proc.is_alive():
             self._proc.kill()
